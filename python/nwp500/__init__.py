@@ -1,0 +1,74 @@
+"""nwp500: keeps Navien NWP500 heat-pump water heaters connected to the Navien cloud, and
+tells you why the connection drops.
+
+The connection lives in a Rust core (``nwp500._core``); this package is its Python face with
+nwp500-python 9.3.0's names and import paths.
+"""
+
+from ._core import __version__ as _core_version
+from .events import EventEmitter, EventListener
+from .exceptions import (
+    APIError,
+    AuthenticationError,
+    ConnectionDropError,
+    DeviceCapabilityError,
+    DeviceError,
+    DeviceNotFoundError,
+    DeviceOfflineError,
+    DeviceOperationError,
+    InvalidCredentialsError,
+    MqttConnectionError,
+    MqttCredentialsError,
+    MqttError,
+    MqttNotConnectedError,
+    MqttPublishError,
+    MqttSubscriptionError,
+    Nwp500Error,
+    ParameterValidationError,
+    RangeValidationError,
+    TokenExpiredError,
+    TokenRefreshError,
+    ValidationError,
+)
+from .mqtt import MqttConnectionConfig, NavienMqttClient, PeriodicRequestType, QoS
+from .mqtt_events import (
+    ConnectionInterruptedEvent,
+    ConnectionResumedEvent,
+    MqttClientEvents,
+)
+
+__version__ = "3.0.0.dev0"
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConnectionDropError",
+    "ConnectionInterruptedEvent",
+    "ConnectionResumedEvent",
+    "DeviceCapabilityError",
+    "DeviceError",
+    "DeviceNotFoundError",
+    "DeviceOfflineError",
+    "DeviceOperationError",
+    "EventEmitter",
+    "EventListener",
+    "InvalidCredentialsError",
+    "MqttClientEvents",
+    "MqttConnectionConfig",
+    "MqttConnectionError",
+    "MqttCredentialsError",
+    "MqttError",
+    "MqttNotConnectedError",
+    "MqttPublishError",
+    "MqttSubscriptionError",
+    "NavienMqttClient",
+    "Nwp500Error",
+    "ParameterValidationError",
+    "PeriodicRequestType",
+    "QoS",
+    "RangeValidationError",
+    "TokenExpiredError",
+    "TokenRefreshError",
+    "ValidationError",
+    "__version__",
+]

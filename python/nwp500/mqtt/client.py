@@ -1,0 +1,155 @@
+"""``NavienMqttClient``: the async MQTT client of nwp500.
+
+The connection itself (reconnects, ping deadline, offline queue, resubscription) lives in the
+Rust core, :class:`nwp500._core.MqttClientCore`. This class adds the event emitter and the
+``async def`` methods with nwp500 9.3.0's names, arguments and return values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from .._core import MqttClientCore
+from ..events import EventEmitter
+from .types import QoS
+
+__all__ = ["NavienMqttClient"]
+
+_logger = logging.getLogger("nwp500.mqtt.client")
+
+MessageCallback = Callable[[str, dict[str, Any]], Any]
+
+
+class _SubscriptionView:
+    """What ``client._subscription_manager`` offers: the diagnostics guide reads
+    ``len(client._subscription_manager.subscriptions)``."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: NavienMqttClient) -> None:
+        self._client = client
+
+    @property
+    def subscriptions(self) -> dict[str, QoS]:
+        """A copy of ``{topic: QoS}`` for every subscription the broker confirmed."""
+        return {t: QoS(q) for t, q in self._client._subscriptions().items()}
+
+
+class NavienMqttClient(MqttClientCore, EventEmitter):
+    """Keeps one MQTT connection to the Navien cloud (or any broker) alive.
+
+    Construct with an authenticated auth client (anything with nwp500's ``NavienAuthClient``
+    members works). Nothing connects until :meth:`connect`. Events (see
+    :class:`nwp500.mqtt_events.MqttClientEvents`): ``connection_interrupted``
+    (:class:`~nwp500.mqtt_events.ConnectionInterruptedEvent`), ``connection_resumed``
+    (:class:`~nwp500.mqtt_events.ConnectionResumedEvent`, after *every* recovery, once
+    subscriptions are restored and queued commands were sent) and ``reconnection_failed``
+    (the number of attempts, positionally). Every listener and message callback runs on the
+    asyncio loop thread that called :meth:`connect`.
+
+    Raises:
+        MqttCredentialsError: the auth client is not signed in or holds no AWS credentials.
+        ValueError: the config has an invalid value (the message names the field).
+    """
+
+    def __init__(
+        self,
+        auth_client: Any,
+        config: Any = None,
+        unit_system: Any = None,
+    ) -> None:
+        EventEmitter.__init__(self)
+        self._event_tail: asyncio.Future[None] | None = None
+
+    async def connect(self) -> bool:
+        """Connect; returns ``True``. Idempotent while connected.
+
+        Commands queued before the first connection are sent once it is up. A failed first
+        connect raises (``ConnectionDropError`` naming the cause, or the auth client's own
+        exception) and does not start reconnecting.
+        """
+        if self.is_connected:
+            _logger.warning("Already connected")
+            return True
+        return await self._connect()
+
+    async def disconnect(self) -> None:
+        """Close the connection and stop reconnecting; waits until the socket is closed.
+
+        Queued commands, subscriptions and listeners are kept for a later :meth:`connect`.
+        """
+        await self._disconnect()
+
+    async def subscribe(
+        self,
+        topic: str,
+        callback: MessageCallback,
+        qos: QoS | int = QoS.AT_LEAST_ONCE,
+    ) -> int:
+        """Subscribe to ``topic`` (wildcards allowed); ``callback(topic, message_dict)`` runs
+        on the loop thread for each message. Returns the SUBSCRIBE packet id, or 0 when the
+        topic was already subscribed (the callback is added, no new SUBSCRIBE is sent).
+
+        Raises:
+            MqttNotConnectedError: not connected.
+            TimeoutError: no SUBACK within ``config.operation_timeout``.
+        """
+        return await self._subscribe(topic, callback, int(qos))
+
+    async def unsubscribe(self, topic: str) -> int:
+        """Unsubscribe ``topic`` and drop all its callbacks; returns the packet id."""
+        return await self._unsubscribe(topic)
+
+    async def publish(
+        self,
+        topic: str,
+        payload: dict[str, Any] | str | bytes,
+        qos: QoS | int = QoS.AT_LEAST_ONCE,
+    ) -> int:
+        """Publish ``payload`` (a dict is sent as JSON). Returns the packet id once the broker
+        acknowledged it (QoS 1), or 0 when the client is offline and the message was queued.
+
+        Raises:
+            MqttNotConnectedError: offline with the command queue disabled.
+            TimeoutError: no PUBACK within ``config.operation_timeout``.
+        """
+        return await self._publish(topic, payload, int(qos))
+
+    async def reset_reconnect(self) -> None:
+        """Reset the reconnect attempt counter (the backoff starts again from the first
+        delay)."""
+        self._reset_reconnect()
+
+    async def recover_connection(self) -> bool:
+        """Make sure the tokens are valid and the client is connected; returns ``True``.
+
+        While a reconnect is under way this triggers the next attempt right away and waits
+        for its outcome.
+        """
+        await self.auth_client.ensure_valid_token()
+        if self.is_connected:
+            return True
+        return await self._connect()
+
+    @property
+    def _subscription_manager(self) -> _SubscriptionView:
+        return _SubscriptionView(self)
+
+    def _deliver_event(self, event: str, *args: Any) -> None:
+        # Called by the core on the loop thread. Each emit waits for the previous one, so
+        # listeners see 'interrupted' before the 'resumed' that follows it even when a
+        # listener awaits something.
+        previous = self._event_tail
+        self._event_tail = asyncio.ensure_future(self._emit_after(previous, event, args))
+
+    async def _emit_after(
+        self, previous: asyncio.Future[None] | None, event: str, args: tuple[Any, ...]
+    ) -> None:
+        if previous is not None and not previous.done():
+            try:
+                await previous
+            except BaseException:  # noqa: BLE001 - an earlier emit's failure is its own
+                pass
+        await self.emit(event, *args)

@@ -1,0 +1,73 @@
+//! Turning core outcomes into the exceptions of `nwp500.exceptions`.
+
+use pyo3::exceptions::{PyTimeoutError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::drop_cause::DropError;
+use crate::session::{CredentialError, OpError};
+
+/// Builds `nwp500.exceptions.<class_name>(message, **kwargs)`.
+pub fn nwp_error(py: Python<'_>, class_name: &str, message: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyErr {
+    let built = py
+        .import("nwp500.exceptions")
+        .and_then(|m| m.getattr(class_name))
+        .and_then(|cls| cls.call((message,), kwargs));
+    match built {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+/// `ConnectionDropError(name, code, message, cause)`: the `.error` of a drop.
+pub fn drop_error_object<'py>(py: Python<'py>, error: &DropError) -> PyResult<Bound<'py, PyAny>> {
+    py.import("nwp500.exceptions")?.getattr("ConnectionDropError")?.call1((
+        error.name(),
+        error.code(),
+        error.message.as_str(),
+        error.cause.as_str(),
+    ))
+}
+
+/// Which operation failed, so a rejection becomes the matching error class.
+#[derive(Clone, Copy)]
+pub enum Op {
+    Connect,
+    Publish,
+    Subscribe,
+    Unsubscribe,
+}
+
+pub fn op_error(py: Python<'_>, op: Op, error: &OpError) -> PyErr {
+    match error {
+        OpError::NotConnected => nwp_error(py, "MqttNotConnectedError", "Not connected to MQTT broker", None),
+        OpError::Connect(d) | OpError::Dropped(d) => {
+            let drop = match drop_error_object(py, d) {
+                Ok(obj) => PyErr::from_value(obj),
+                Err(e) => return e,
+            };
+            if let Op::Publish = op {
+                let kwargs = PyDict::new(py);
+                let _ = kwargs.set_item("retriable", true);
+                let err = nwp_error(py, "MqttPublishError", "Publish failed: connection lost and the command queue is disabled", Some(&kwargs));
+                err.set_cause(py, Some(drop));
+                err
+            } else {
+                drop
+            }
+        }
+        OpError::Credentials(CredentialError::Invalid(m)) => nwp_error(py, "InvalidCredentialsError", m, None),
+        OpError::Credentials(CredentialError::Failed(m)) => nwp_error(py, "AuthenticationError", m, None),
+        OpError::Rejected(m) => match op {
+            Op::Publish => nwp_error(py, "MqttPublishError", m, None),
+            Op::Subscribe | Op::Unsubscribe => nwp_error(py, "MqttSubscriptionError", m, None),
+            Op::Connect => nwp_error(py, "MqttConnectionError", m, None),
+        },
+        OpError::Cancelled => nwp_error(py, "MqttConnectionError", "Operation cancelled: the client was disconnected", None),
+        OpError::InvalidConfig(m) => PyValueError::new_err(m.clone()),
+    }
+}
+
+pub fn timeout_error(what: &str, seconds: f64) -> PyErr {
+    PyTimeoutError::new_err(format!("{what} not acknowledged within {seconds:.1} s"))
+}

@@ -1,0 +1,52 @@
+//! The Python face of the core: `nwp500._core`. Nothing below `crate::session` knows about
+//! Python; everything Python-specific lives here.
+
+mod bridge;
+mod client;
+mod config;
+mod credentials;
+mod errors;
+mod logging;
+mod reader;
+mod runtime;
+
+use pyo3::prelude::*;
+
+use crate::sigv4::{presign_query, AwsCredentials, PresignRequest, IOT_SERVICE};
+use crate::timefmt::UtcTime;
+
+/// `topic_matches_pattern(topic, pattern)`: MQTT filter matching with nwp500's rules.
+#[pyfunction]
+fn topic_matches_pattern(topic: &str, pattern: &str) -> bool {
+    crate::topic::matches(topic, pattern)
+}
+
+/// The presigned websocket query string for fixed inputs; exposed so tests can check the
+/// signer against an independent SigV4 implementation.
+#[pyfunction]
+#[pyo3(signature = (host, path, region, access_key_id, secret_key, session_token, unix_time, expires=None, service=IOT_SERVICE))]
+#[allow(clippy::too_many_arguments)]
+fn presign_websocket_query(
+    host: &str,
+    path: &str,
+    region: &str,
+    access_key_id: String,
+    secret_key: String,
+    session_token: Option<String>,
+    unix_time: i64,
+    expires: Option<u32>,
+    service: &str,
+) -> String {
+    let creds = AwsCredentials { access_key_id, secret_key, session_token };
+    let request = PresignRequest { host, path, region, service, time: UtcTime::from_unix(unix_time, 0), expires };
+    presign_query(&request, &creds)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<config::PyConfig>()?;
+    m.add_class::<client::MqttClientCore>()?;
+    m.add_function(wrap_pyfunction!(topic_matches_pattern, m)?)?;
+    m.add_function(wrap_pyfunction!(presign_websocket_query, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

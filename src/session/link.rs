@@ -1,0 +1,133 @@
+//! One live broker connection: opening it (credentials, signing, CONNECT) and running its
+//! rumqttc event loop in a task of its own, so the session never cancels a half-done poll.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use rumqttc::{AsyncClient, ConnectionError, Event, Packet};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{CredentialError, CredentialSource, CredentialStep};
+use crate::config::ConnectionSettings;
+use crate::drop_cause::{classify, crt, DropCause, DropError};
+use crate::transport::attempt_options;
+
+/// Requests rumqttc may hold before `publish().await` has to wait for its event loop.
+const REQUEST_CAPACITY: usize = 1024;
+
+pub(crate) struct Link {
+    pub client: AsyncClient,
+    pub events: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
+    pub session_present: bool,
+    pub connected_at: Instant,
+    task: JoinHandle<()>,
+}
+
+/// Why an attempt did not produce a link.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    Transport(DropError),
+    Credentials(CredentialError),
+}
+
+impl AttemptError {
+    pub fn describe(&self) -> String {
+        match self {
+            AttemptError::Transport(e) => e.to_string(),
+            AttemptError::Credentials(e) => e.to_string(),
+        }
+    }
+}
+
+impl Link {
+    /// Closes the connection and waits until its task (and so its socket) is gone.
+    pub async fn close(self, graceful: bool) {
+        let Link { client, mut task, .. } = self;
+        // The DISCONNECT goes out on the next poll; give it a moment, then stop regardless.
+        let finished = graceful
+            && client.try_disconnect().is_ok()
+            && tokio::time::timeout(std::time::Duration::from_millis(500), &mut task).await.is_ok();
+        if !finished {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Gets credentials for this attempt: a deep attempt forces a refresh and falls back to a new
+/// sign-in; every attempt signs with what the auth client holds *now*.
+async fn credentials_for(
+    source: &Arc<dyn CredentialSource>,
+    deep: bool,
+    limit: std::time::Duration,
+) -> Result<Option<crate::sigv4::AwsCredentials>, CredentialError> {
+    let fetch = |step| {
+        let fut = source.fetch(step);
+        async move {
+            tokio::time::timeout(limit, fut)
+                .await
+                .unwrap_or_else(|_| Err(CredentialError::Failed(format!("auth client did not answer within {limit:?}"))))
+        }
+    };
+    if !deep {
+        return fetch(CredentialStep::EnsureValid).await;
+    }
+    match fetch(CredentialStep::Refresh).await {
+        Err(CredentialError::Failed(_)) => fetch(CredentialStep::ReAuthenticate).await,
+        other => other,
+    }
+}
+
+/// Opens a link. Not before `not_before` (AWS IoT: one CONNECT per second per client id).
+pub(crate) async fn open(
+    settings: ConnectionSettings,
+    source: Arc<dyn CredentialSource>,
+    deep: bool,
+    not_before: Option<tokio::time::Instant>,
+) -> Result<Link, AttemptError> {
+    let creds = credentials_for(&source, deep, settings.operation_timeout).await.map_err(AttemptError::Credentials)?;
+    if let Some(at) = not_before {
+        tokio::time::sleep_until(at).await;
+    }
+    let (options, network) = attempt_options(&settings, creds.as_ref(), SystemTime::now())
+        .map_err(|m| AttemptError::Transport(DropError::new(crt::AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, m)))?;
+    let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
+    eventloop.set_network_options(network);
+
+    // rumqttc bounds TCP+TLS+upgrade+CONNACK by the network timeout; this outer bound only
+    // guards against a hang inside it.
+    let limit = settings.operation_timeout + std::time::Duration::from_secs(1);
+    let session_present = match tokio::time::timeout(limit, eventloop.poll()).await {
+        Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
+        Ok(Ok(other)) => {
+            return Err(AttemptError::Transport(DropError::new(
+                crt::AWS_ERROR_MQTT_PROTOCOL_ERROR,
+                DropCause::InternalError,
+                format!("expected CONNACK, got {other:?}"),
+            )))
+        }
+        Ok(Err(e)) => return Err(AttemptError::Transport(classify(&e))),
+        Err(_) => return Err(AttemptError::Transport(DropError::connect_timeout(limit))),
+    };
+
+    let (tx, events) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        loop {
+            match eventloop.poll().await {
+                Ok(event) => {
+                    if tx.send(Ok(event)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // Never poll again after an error: that would make rumqttc reconnect on its
+                    // own, and reconnecting is the session's decision alone.
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    Ok(Link { client, events, session_present, connected_at: Instant::now(), task })
+}

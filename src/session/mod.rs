@@ -1,0 +1,244 @@
+//! The session: the one reconnect authority of a client (TARGET §4.1).
+//!
+//! A session is a single tokio task that owns every connection its client ever makes. Callers
+//! talk to it through [`SessionHandle`] (commands in, one-shot replies out) and hear from it
+//! through an [`EventSink`]. Because only this task opens connections, and it tears the old link
+//! down (and waits for that) before it opens the next, one client id never has two live
+//! connections. When the handle is dropped the task closes its link and ends.
+
+mod authority;
+mod inflight;
+mod link;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rumqttc::QoS;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::ConnectionSettings;
+use crate::drop_cause::DropError;
+use crate::queue::OfflineQueue;
+use crate::sigv4::AwsCredentials;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Which credential operation the session needs from the auth client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialStep {
+    /// Make sure the tokens are valid (refreshing them if they are near expiry).
+    EnsureValid,
+    /// Force a token refresh (deep reconnect).
+    Refresh,
+    /// Sign in again with the stored password (deep reconnect, when the refresh failed).
+    ReAuthenticate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialError {
+    /// The account refused the stored credentials; retrying cannot help.
+    Invalid(String),
+    /// Anything else (network, server, missing refresh token); worth retrying later.
+    Failed(String),
+}
+
+impl std::fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialError::Invalid(m) => write!(f, "invalid credentials: {m}"),
+            CredentialError::Failed(m) => write!(f, "credentials unavailable: {m}"),
+        }
+    }
+}
+
+/// Where the session gets AWS credentials; `None` means the transport needs none.
+pub trait CredentialSource: Send + Sync + 'static {
+    fn fetch(&self, step: CredentialStep) -> BoxFuture<Result<Option<AwsCredentials>, CredentialError>>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+/// What the session reports. Delivered in order.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// A live connection dropped.
+    Interrupted { error: DropError, attempt: u32, active_subscriptions: usize, queued_commands: usize },
+    /// A reconnect succeeded; subscriptions are restored and the queue was flushed.
+    Resumed { return_code: u8, session_present: bool, deep: bool, attempt: u32 },
+    /// One reconnect attempt failed.
+    AttemptFailed { attempt: u32, deep: bool, reason: String },
+    /// No more attempts will be made (limit reached, or the account refused the credentials).
+    ReconnectionFailed { attempts: u32 },
+    Message { topic: String, payload: Vec<u8> },
+    Log { level: LogLevel, target: &'static str, message: String },
+    /// The session task has ended; nothing more will come.
+    Closed,
+}
+
+pub trait EventSink: Send + Sync + 'static {
+    fn deliver(&self, event: SessionEvent);
+}
+
+/// Why an operation did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpError {
+    NotConnected,
+    /// The link dropped before the broker acknowledged, and the queue is disabled.
+    Dropped(DropError),
+    /// A connect attempt failed.
+    Connect(DropError),
+    Credentials(CredentialError),
+    /// The broker refused a subscription, or the request itself was invalid.
+    Rejected(String),
+    /// `disconnect()` or the end of the client overtook the operation.
+    Cancelled,
+    InvalidConfig(String),
+}
+
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpError::NotConnected => write!(f, "Not connected to MQTT broker"),
+            OpError::Dropped(e) | OpError::Connect(e) => write!(f, "{e}"),
+            OpError::Credentials(e) => write!(f, "{e}"),
+            OpError::Rejected(m) | OpError::InvalidConfig(m) => write!(f, "{m}"),
+            OpError::Cancelled => write!(f, "operation cancelled by disconnect"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectInfo {
+    pub session_present: bool,
+}
+
+/// How a publish ended: sent with this packet id (0 for QoS 0), or kept in the offline queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    Sent(u16),
+    Queued,
+}
+
+pub type Reply<T> = oneshot::Sender<Result<T, OpError>>;
+
+/// A message to send, as the offline queue keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub qos: QoS,
+}
+
+pub(crate) enum Command {
+    Connect { settings: Box<ConnectionSettings>, reply: Reply<ConnectInfo> },
+    Disconnect { reply: oneshot::Sender<()> },
+    Publish { message: Outbound, reply: Reply<PublishOutcome> },
+    Subscribe { topic: String, qos: QoS, reply: Reply<u16> },
+    Unsubscribe { topic: String, reply: Reply<u16> },
+    ResetReconnect,
+}
+
+/// State readable without a round trip to the session task.
+#[derive(Debug)]
+pub struct Shared {
+    connected: AtomicBool,
+    reconnecting: AtomicBool,
+    attempts: AtomicU32,
+    /// Shared rather than owned by the task so `clear_command_queue()` and the queue length stay
+    /// synchronous for Python without a round trip; every critical section is a few operations.
+    queue: Mutex<OfflineQueue<Outbound>>,
+}
+
+impl Shared {
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+    pub fn is_reconnecting(&self) -> bool {
+        self.reconnecting.load(Ordering::Acquire)
+    }
+    pub fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Acquire)
+    }
+    pub fn queued(&self) -> usize {
+        self.queue().len()
+    }
+    pub fn queue_dropped(&self) -> u64 {
+        self.queue().dropped_total()
+    }
+    pub fn clear_queue(&self) -> usize {
+        self.queue().clear()
+    }
+    pub(crate) fn queue(&self) -> MutexGuard<'_, OfflineQueue<Outbound>> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The caller's side of a session. Dropping it ends the session.
+pub struct SessionHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+}
+
+impl SessionHandle {
+    pub fn spawn(
+        runtime: &tokio::runtime::Handle,
+        settings: ConnectionSettings,
+        credentials: Arc<dyn CredentialSource>,
+        sink: Arc<dyn EventSink>,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            connected: AtomicBool::new(false),
+            reconnecting: AtomicBool::new(false),
+            attempts: AtomicU32::new(0),
+            queue: Mutex::new(OfflineQueue::new(settings.max_queued_commands, settings.max_queued_command_age)),
+        });
+        let authority = authority::Authority::new(settings, rx, shared.clone(), credentials, sink);
+        runtime.spawn(authority.run());
+        Self { tx, shared }
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    fn send<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> oneshot::Receiver<T> {
+        let (reply, rx) = oneshot::channel();
+        // If the task is gone the reply sender is dropped with the command and the receiver
+        // reports that; callers map it to "cancelled".
+        let _ = self.tx.send(make(reply));
+        rx
+    }
+
+    pub fn connect(&self, settings: ConnectionSettings) -> oneshot::Receiver<Result<ConnectInfo, OpError>> {
+        self.send(|reply| Command::Connect { settings: Box::new(settings), reply })
+    }
+
+    pub fn disconnect(&self) -> oneshot::Receiver<()> {
+        self.send(|reply| Command::Disconnect { reply })
+    }
+
+    pub fn publish(&self, message: Outbound) -> oneshot::Receiver<Result<PublishOutcome, OpError>> {
+        self.send(|reply| Command::Publish { message, reply })
+    }
+
+    pub fn subscribe(&self, topic: String, qos: QoS) -> oneshot::Receiver<Result<u16, OpError>> {
+        self.send(|reply| Command::Subscribe { topic, qos, reply })
+    }
+
+    pub fn unsubscribe(&self, topic: String) -> oneshot::Receiver<Result<u16, OpError>> {
+        self.send(|reply| Command::Unsubscribe { topic, reply })
+    }
+
+    pub fn reset_reconnect(&self) {
+        let _ = self.tx.send(Command::ResetReconnect);
+    }
+}

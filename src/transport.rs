@@ -1,0 +1,229 @@
+//! Where and how to connect: endpoint parsing, the per-attempt rumqttc options, TLS trust, and
+//! the SigV4-signed websocket URL for AWS IoT.
+
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use rumqttc::{MqttOptions, NetworkOptions, TlsConfiguration, Transport};
+
+use crate::config::ConnectionSettings;
+use crate::sigv4::{presign_query, AwsCredentials, PresignRequest, IOT_SERVICE};
+use crate::timefmt::UtcTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Mqtt,
+    Mqtts,
+    Ws,
+    Wss,
+}
+
+impl Scheme {
+    fn default_port(self) -> u16 {
+        match self {
+            Scheme::Mqtt => 1883,
+            Scheme::Mqtts => 8883,
+            Scheme::Ws => 80,
+            Scheme::Wss => 443,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Scheme::Mqtt => "mqtt",
+            Scheme::Mqtts => "mqtts",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
+        }
+    }
+
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Scheme::Ws | Scheme::Wss)
+    }
+}
+
+/// A broker address: a bare AWS IoT host (the default, `wss://HOST:443/mqtt`, SigV4) or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub scheme: Scheme,
+    pub host: String,
+    pub port: u16,
+    pub path: String,
+    bare_host: bool,
+}
+
+impl Endpoint {
+    pub fn parse(text: &str) -> Result<Endpoint, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if !text.contains("://") {
+            return Self::parse_bare_host(text);
+        }
+        let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a valid URL: {e}"))?;
+        let scheme = match url.scheme() {
+            "mqtt" | "tcp" => Scheme::Mqtt,
+            "mqtts" | "ssl" => Scheme::Mqtts,
+            "ws" => Scheme::Ws,
+            "wss" => Scheme::Wss,
+            other => return Err(format!("scheme {other:?} is not one of mqtt, mqtts, ws, wss")),
+        };
+        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| format!("{text:?} has no host"))?;
+        let port = url.port().unwrap_or(scheme.default_port());
+        // A websocket URL written without a path means AWS IoT's `/mqtt`.
+        let explicit_path = text.splitn(2, "://").nth(1).is_some_and(|rest| rest.contains('/'));
+        let path = if scheme.is_websocket() && !explicit_path { "/mqtt".to_string() } else { url.path().to_string() };
+        Ok(Endpoint { scheme, host: host.trim_matches(|c| c == '[' || c == ']').to_string(), port, path, bare_host: false })
+    }
+
+    fn parse_bare_host(text: &str) -> Result<Endpoint, String> {
+        if text.chars().any(|c| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '@')) {
+            return Err(format!("{text:?} is neither a host name nor a mqtt/mqtts/ws/wss URL"));
+        }
+        Ok(Endpoint { scheme: Scheme::Wss, host: text.to_string(), port: 443, path: "/mqtt".into(), bare_host: true })
+    }
+
+    /// AWS IoT rules (keep-alive range, SigV4) apply to the default kind of endpoint.
+    pub fn is_aws_iot(&self) -> bool {
+        self.bare_host || self.host.ends_with(".amazonaws.com")
+    }
+
+    /// The `Host` header as the websocket client will send it.
+    pub fn authority(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        if self.port == self.scheme.default_port() {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// A description safe for logs: no query string, so no signature or token.
+    pub fn display(&self) -> String {
+        let path = if self.scheme.is_websocket() { self.path.as_str() } else { "" };
+        format!("{}://{}{}", self.scheme.name(), self.authority(), path)
+    }
+
+    /// The websocket URL for one attempt, signed when credentials are at hand.
+    pub fn websocket_url(&self, region: &str, creds: Option<&AwsCredentials>, now: SystemTime) -> String {
+        let authority = self.authority();
+        let base = format!("{}://{}{}", self.scheme.name(), authority, self.path);
+        match creds {
+            Some(creds) => {
+                let request = PresignRequest {
+                    host: &authority,
+                    path: &self.path,
+                    region,
+                    service: IOT_SERVICE,
+                    time: UtcTime::from_system(now),
+                    expires: None,
+                };
+                format!("{base}?{}", presign_query(&request, creds))
+            }
+            None => base,
+        }
+    }
+}
+
+/// The rumqttc options for one connection attempt.
+pub fn attempt_options(
+    settings: &ConnectionSettings,
+    creds: Option<&AwsCredentials>,
+    now: SystemTime,
+) -> Result<(MqttOptions, NetworkOptions), String> {
+    let ep = &settings.endpoint;
+    let mut options = if ep.scheme.is_websocket() {
+        let url = ep.websocket_url(&settings.region, creds, now);
+        MqttOptions::new(settings.client_id.clone(), url, ep.port)
+    } else {
+        MqttOptions::new(settings.client_id.clone(), ep.host.clone(), ep.port)
+    };
+    options
+        .set_keep_alive(settings.keep_alive)
+        .set_clean_session(settings.clean_session)
+        .set_inflight(100)
+        // AWS IoT's payload limit is 128 KiB; leave room for topic and header.
+        .set_max_packet_size(256 * 1024, 256 * 1024);
+    let transport = match ep.scheme {
+        Scheme::Mqtt => Transport::Tcp,
+        Scheme::Ws => Transport::Ws,
+        Scheme::Mqtts => Transport::Tls(TlsConfiguration::Rustls(tls_config(false)?)),
+        Scheme::Wss => Transport::Wss(TlsConfiguration::Rustls(tls_config(true)?)),
+    };
+    options.set_transport(transport);
+
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(settings.operation_timeout.as_secs().max(1));
+    Ok((options, network))
+}
+
+/// The trust store: the system's, read through rustls-native-certs, which honours
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`. Cached per value of those variables because reading a
+/// certificate directory costs milliseconds on every attempt otherwise.
+fn tls_config(websocket_alpn: bool) -> Result<Arc<rustls::ClientConfig>, String> {
+    type Cache = Option<((Option<String>, Option<String>), Arc<rustls::RootCertStore>)>;
+    static ROOTS: Mutex<Cache> = Mutex::new(None);
+    let key = (std::env::var("SSL_CERT_FILE").ok(), std::env::var("SSL_CERT_DIR").ok());
+    let roots = {
+        let mut cache = ROOTS.lock().unwrap_or_else(|p| p.into_inner());
+        match cache.as_ref() {
+            Some((k, roots)) if *k == key => roots.clone(),
+            _ => {
+                let loaded = rustls_native_certs::load_native_certs();
+                let mut store = rustls::RootCertStore::empty();
+                let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
+                if added == 0 {
+                    return Err(format!("no trusted CA certificates found ({} errors)", loaded.errors.len()));
+                }
+                let roots = Arc::new(store);
+                *cache = Some((key, roots.clone()));
+                roots
+            }
+        }
+    };
+    let mut config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    if websocket_alpn {
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    }
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_host_is_aws_iot_over_wss() {
+        let e = Endpoint::parse("abc-ats.iot.us-east-1.amazonaws.com").unwrap();
+        assert_eq!((e.scheme, e.port, e.path.as_str()), (Scheme::Wss, 443, "/mqtt"));
+        assert!(e.is_aws_iot());
+        assert_eq!(e.display(), "wss://abc-ats.iot.us-east-1.amazonaws.com/mqtt");
+    }
+
+    #[test]
+    fn urls() {
+        let e = Endpoint::parse("mqtt://127.0.0.1:1884").unwrap();
+        assert_eq!((e.scheme, e.host.as_str(), e.port), (Scheme::Mqtt, "127.0.0.1", 1884));
+        assert!(!e.is_aws_iot());
+        let e = Endpoint::parse("ws://198.51.100.2:8080").unwrap();
+        assert_eq!((e.path.as_str(), e.authority()), ("/mqtt", "198.51.100.2:8080".to_string()));
+        let e = Endpoint::parse("wss://localhost/custom").unwrap();
+        assert_eq!((e.port, e.path.as_str(), e.authority()), (443, "/custom", "localhost".to_string()));
+        assert!(Endpoint::parse("http://x").is_err());
+        assert!(Endpoint::parse("bad host").is_err());
+        assert!(Endpoint::parse("").is_err());
+    }
+
+    #[test]
+    fn signed_url_carries_no_secret_key_and_ends_with_the_token() {
+        let e = Endpoint::parse("example.iot.us-east-1.amazonaws.com").unwrap();
+        let creds = AwsCredentials { access_key_id: "AKID".into(), secret_key: "SECRET".into(), session_token: Some("TOKEN".into()) };
+        let url = e.websocket_url("us-east-1", Some(&creds), SystemTime::UNIX_EPOCH);
+        assert!(url.starts_with("wss://example.iot.us-east-1.amazonaws.com/mqtt?X-Amz-Algorithm="));
+        assert!(url.ends_with("X-Amz-Security-Token=TOKEN"));
+        assert!(!url.contains("SECRET"));
+        assert!(!e.display().contains('?'));
+    }
+}

@@ -1,0 +1,112 @@
+"""Shared fixtures: real mosquitto brokers, a TCP fault proxy, a test CA.
+
+* ``test_ca``      session-scoped :class:`TestCA` (nothing set globally; pass
+                   ``test_ca.ca_path`` / point ``SSL_CERT_FILE`` at ``bundle_path``
+                   yourself, e.g. with ``monkeypatch.setenv``).
+* ``broker``       a fresh :class:`Mosquitto` on 127.0.0.1 per test.
+* ``tls_broker``   a :class:`Mosquitto` with an extra TLS listener (``tls_url``).
+* ``fault_proxy``  factory (uses ``broker``): ``fault_proxy()`` proxies to it,
+                   ``fault_proxy((host, port))`` to anything else; all stopped
+                   at teardown (before the broker).
+* ``ws_broker``    a :class:`WsMosquitto` (ws + wss + tcp) in a private netns;
+                   skipped when namespaces are unavailable.
+
+Broker logs are printed at teardown of a failed test (pytest shows them under
+"Captured stdout teardown").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:  # make `support` importable however pytest is invoked
+    sys.path.insert(0, _HERE)
+
+from support import FaultProxy, Mosquitto, NetNamespace, TestCA, WsMosquitto  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a test that takes seconds (deselect: -m 'not slow')")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def _failed(request) -> bool:
+    rep = getattr(request.node, "rep_call", None)
+    return rep is None or rep.failed
+
+
+def _finish(request, broker) -> None:
+    try:
+        if _failed(request):
+            print(f"---- {broker!r} log (tail) ----\n{broker.log_tail(80)}")
+    finally:
+        broker.close()
+
+
+@pytest.fixture(scope="session")
+def _mosquitto_installed() -> None:
+    if shutil.which("mosquitto") is None:
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+
+
+@pytest.fixture(scope="session")
+def test_ca():
+    ca = TestCA()
+    yield ca
+    ca.cleanup()
+
+
+@pytest.fixture
+def broker(request, _mosquitto_installed):
+    b = Mosquitto()
+    b.start()
+    yield b
+    _finish(request, b)
+
+
+@pytest.fixture
+def tls_broker(request, _mosquitto_installed, test_ca):
+    b = Mosquitto(tls=True, ca=test_ca)
+    b.start()
+    yield b
+    _finish(request, b)
+
+
+@pytest.fixture
+def fault_proxy(broker):
+    proxies: list[FaultProxy] = []
+
+    def make(target: tuple[str, int] | None = None) -> FaultProxy:
+        p = FaultProxy(*(target or (broker.host, broker.port)))
+        proxies.append(p)
+        return p
+
+    yield make
+    for p in proxies:
+        p.stop()
+
+
+@pytest.fixture
+def ws_broker(request, _mosquitto_installed, test_ca):
+    reason = NetNamespace.unavailable_reason()
+    if reason:
+        pytest.skip(f"websocket broker needs a private network namespace: {reason}")
+    b = WsMosquitto(tls=True, ca=test_ca)
+    try:
+        b.start()
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    _finish(request, b)
