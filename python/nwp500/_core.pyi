@@ -1,0 +1,106 @@
+"""Type stubs of the Rust extension ``nwp500._core``."""
+
+from typing import Any, Awaitable, Callable
+
+__version__: str
+
+class MqttConnectionConfig:
+    """Connection settings (nwp500 9.3.0 fields, plus ``ping_timeout`` and
+    ``reconnect_jitter``). Mutable; checked at construction and again at ``connect()``.
+
+    Raises:
+        ValueError: an invalid value; the message starts with the field name.
+    """
+
+    endpoint: str
+    region: str
+    client_id: str
+    clean_session: bool
+    keep_alive_secs: int
+    auto_reconnect: bool
+    max_reconnect_attempts: int
+    initial_reconnect_delay: float
+    max_reconnect_delay: float
+    reconnect_backoff_multiplier: float
+    deep_reconnect_threshold: int
+    operation_timeout: float
+    enable_command_queue: bool
+    max_queued_commands: int
+    max_queued_command_age: float | None
+    ping_timeout: float
+    reconnect_jitter: bool
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        region: str | None = None,
+        client_id: str | None = None,
+        clean_session: bool = True,
+        keep_alive_secs: int = 1200,
+        auto_reconnect: bool = True,
+        max_reconnect_attempts: int = -1,
+        initial_reconnect_delay: float = 1.0,
+        max_reconnect_delay: float = 120.0,
+        reconnect_backoff_multiplier: float = 2.0,
+        deep_reconnect_threshold: int = 10,
+        operation_timeout: float = 30.0,
+        enable_command_queue: bool = True,
+        max_queued_commands: int = 100,
+        max_queued_command_age: float | None = 300.0,
+        ping_timeout: float = 3.0,
+        reconnect_jitter: bool = True,
+    ) -> None: ...
+    def validate(self) -> None:
+        """Check every value again; raises ``ValueError`` naming the field."""
+
+class MqttClientCore:
+    """The Rust half of :class:`nwp500.NavienMqttClient`; use that class."""
+
+    def __init__(self, auth_client: Any, config: MqttConnectionConfig | None = None, unit_system: Any = None) -> None: ...
+    @property
+    def config(self) -> MqttConnectionConfig: ...
+    @property
+    def auth_client(self) -> Any: ...
+    @property
+    def unit_system(self) -> Any: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def is_connected(self) -> bool: ...
+    @property
+    def is_reconnecting(self) -> bool: ...
+    @property
+    def reconnect_attempts(self) -> int: ...
+    @property
+    def queued_commands_count(self) -> int: ...
+    @property
+    def dropped_commands_count(self) -> int:
+        """Commands dropped from a full offline queue since the client was made."""
+    def clear_command_queue(self) -> int:
+        """Empty the offline queue; returns how many commands were removed."""
+    def _reset_reconnect(self) -> None: ...
+    def _subscriptions(self) -> dict[str, int]: ...
+    def _connect(self) -> Awaitable[bool]: ...
+    def _disconnect(self) -> Awaitable[None]: ...
+    def _publish(self, topic: str, payload: dict[str, Any] | list[Any] | str | bytes, qos: int = 1) -> Awaitable[int]: ...
+    def _subscribe(self, topic: str, callback: Callable[[str, dict[str, Any]], Any], qos: int = 1) -> Awaitable[int]: ...
+    def _unsubscribe(self, topic: str) -> Awaitable[int]: ...
+
+def topic_matches_pattern(topic: str, pattern: str) -> bool:
+    """MQTT topic-filter matching with nwp500's rules (``a/#`` also matches ``a``)."""
+
+def presign_websocket_query(
+    host: str,
+    path: str,
+    region: str,
+    access_key_id: str,
+    secret_key: str,
+    session_token: str | None,
+    unix_time: int,
+    expires: int | None = None,
+    service: str = "iotdevicegateway",
+) -> str:
+    """The SigV4 presigned query string of a websocket upgrade (session token unsigned,
+    appended last)."""
