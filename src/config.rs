@@ -92,12 +92,10 @@ impl RawConfig {
 
         let keep_range = if endpoint.is_aws_iot() { AWS_KEEP_ALIVE } else { MQTT_KEEP_ALIVE };
         if !keep_range.contains(&self.keep_alive_secs) {
-            let which = if endpoint.is_aws_iot() { "for an AWS IoT endpoint" } else { "" };
+            let which = if endpoint.is_aws_iot() { " for an AWS IoT endpoint" } else { "" };
             return Err(bad(
                 "keep_alive_secs",
-                format!("must be within {}..={} s {which}, got {}", keep_range.start(), keep_range.end(), self.keep_alive_secs)
-                    .trim_end()
-                    .replace("  ", " "),
+                format!("must be within {}..={} s{which}, got {}", keep_range.start(), keep_range.end(), self.keep_alive_secs),
             ));
         }
         let initial = seconds("initial_reconnect_delay", self.initial_reconnect_delay, true)?;

@@ -127,6 +127,25 @@ impl std::fmt::Display for DropError {
     }
 }
 
+/// The cause an AWS CRT error name implies, for errors recorded by name only (a real awscrt
+/// error handed to a collector by application code).
+pub fn cause_for_crt_name(name: &str) -> Option<DropCause> {
+    Some(match name {
+        "AWS_ERROR_MQTT_UNEXPECTED_HANGUP" | "AWS_IO_SOCKET_CLOSED" | "AWS_IO_SOCKET_NOT_CONNECTED"
+        | "AWS_ERROR_HTTP_CONNECTION_CLOSED" | "AWS_IO_SOCKET_CONNECT_ABORTED" => DropCause::TcpClosed,
+        "AWS_ERROR_MQTT_TIMEOUT" => DropCause::KeepaliveTimeout,
+        "AWS_IO_SOCKET_CONNECTION_REFUSED" | "AWS_IO_SOCKET_TIMEOUT" | "AWS_IO_SOCKET_NETWORK_DOWN"
+        | "AWS_IO_SOCKET_NO_ROUTE_TO_HOST" => DropCause::NetworkUnreachable,
+        "AWS_IO_DNS_QUERY_FAILED" | "AWS_IO_DNS_INVALID_NAME" | "AWS_IO_DNS_NO_ADDRESS_FOR_HOST" | "AWS_IO_DNS_QUERY_AGAIN" => {
+            DropCause::DnsFailure
+        }
+        n if n.starts_with("AWS_IO_TLS") => DropCause::TlsFailure,
+        "AWS_ERROR_HTTP_WEBSOCKET_UPGRADE_FAILURE" => DropCause::CredentialsExpired,
+        "AWS_ERROR_MQTT_PROTOCOL_ERROR" | "AWS_ERROR_HTTP_WEBSOCKET_PROTOCOL_ERROR" => DropCause::InternalError,
+        _ => return None,
+    })
+}
+
 /// Classifies what rumqttc reported when a connection failed or ended.
 pub fn classify(err: &ConnectionError) -> DropError {
     use crt::*;

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod diagnostics;
 pub mod drop_cause;
 pub mod queue;
 pub mod redact;

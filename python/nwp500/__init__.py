@@ -30,7 +30,17 @@ from .exceptions import (
     TokenRefreshError,
     ValidationError,
 )
-from .mqtt import MqttConnectionConfig, NavienMqttClient, PeriodicRequestType, QoS
+from .mqtt import (
+    ConnectionDropEvent,
+    ConnectionEvent,
+    DropPatternAnalysis,
+    MqttConnectionConfig,
+    MqttDiagnosticsCollector,
+    MqttMetrics,
+    NavienMqttClient,
+    PeriodicRequestType,
+    QoS,
+)
 from .mqtt_events import (
     ConnectionInterruptedEvent,
     ConnectionResumedEvent,
@@ -43,6 +53,9 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "ConnectionDropError",
+    "ConnectionDropEvent",
+    "ConnectionEvent",
+    "DropPatternAnalysis",
     "ConnectionInterruptedEvent",
     "ConnectionResumedEvent",
     "DeviceCapabilityError",
@@ -57,7 +70,9 @@ __all__ = [
     "MqttConnectionConfig",
     "MqttConnectionError",
     "MqttCredentialsError",
+    "MqttDiagnosticsCollector",
     "MqttError",
+    "MqttMetrics",
     "MqttNotConnectedError",
     "MqttPublishError",
     "MqttSubscriptionError",

@@ -13,6 +13,7 @@ use rumqttc::QoS;
 use super::bridge::{Bridge, Completion, Delivery};
 use super::config::PyConfig;
 use super::credentials::{self, LastAuthError, LoopCredentials};
+use super::diagnostics::{new_collector, DiagnosticsCore};
 use super::errors::{drop_error_object, nwp_error, op_error, timeout_error, Op};
 use super::logging::{log, log_exception};
 use super::reader::BridgeReader;
@@ -55,6 +56,7 @@ pub struct MqttClientCore {
     pending: Mutex<HashMap<u64, Pending>>,
     subscriptions: Mutex<Vec<Subscription>>,
     last_auth_error: LastAuthError,
+    diagnostics: Py<DiagnosticsCore>,
 }
 
 fn check_auth(py: Python<'_>, auth: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -118,11 +120,13 @@ impl MqttClientCore {
         let settings = config.borrow(py).settings()?;
         let client_id = settings.client_id.clone();
         let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        let collector = new_collector(1000);
         let session = SessionHandle::spawn(
             runtime::handle(),
             settings,
             Arc::new(LoopCredentials { bridge: bridge.clone() }),
             bridge.clone(),
+            collector.clone(),
         );
         let reader = Py::new(py, BridgeReader::new(bridge.clone()))?;
         log(py, LOGGER, LogLevel::Info, &format!("Initialized MQTT client with ID: {client_id}"));
@@ -138,6 +142,7 @@ impl MqttClientCore {
             pending: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(Vec::new()),
             last_auth_error: Arc::new(Mutex::new(None)),
+            diagnostics: Py::new(py, DiagnosticsCore { inner: collector })?,
         })
     }
 
@@ -154,6 +159,12 @@ impl MqttClientCore {
     #[getter]
     fn unit_system(&self, py: Python<'_>) -> Py<PyAny> {
         self.unit_system.clone_ref(py)
+    }
+
+    /// The collector this client feeds itself (drops with causes, recoveries, publishes).
+    #[getter]
+    fn _diagnostics_core(&self, py: Python<'_>) -> Py<DiagnosticsCore> {
+        self.diagnostics.clone_ref(py)
     }
 
     #[getter]
@@ -199,6 +210,34 @@ impl MqttClientCore {
             log(py, "nwp500.mqtt.command_queue", LogLevel::Info, &format!("Cleared {n} queued command(s)"));
         }
         n
+    }
+
+    // The client holds Python objects (auth client, callbacks, futures) that commonly refer back
+    // to it; taking part in the cycle collector lets such a client be collected, which ends its
+    // session and closes its connection.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.auth)?;
+        visit.call(&self.config)?;
+        visit.call(&self.unit_system)?;
+        if let Ok(subs) = self.subscriptions.try_lock() {
+            for callback in subs.iter().flat_map(|s| s.callbacks.iter()) {
+                visit.call(callback)?;
+            }
+        }
+        if let Ok(pending) = self.pending.try_lock() {
+            for p in pending.values() {
+                visit.call(&p.future)?;
+                if let PendingKind::Subscribe { callback, .. } = &p.kind {
+                    visit.call(callback)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        self.subscriptions.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     fn _reset_reconnect(&self) {

@@ -14,11 +14,22 @@ fn level_number(level: LogLevel) -> u8 {
     }
 }
 
+/// Emits a record whose source is the Rust core: `logger.log()` would stamp it with whatever
+/// Python frame happens to be running (asyncio's, usually), which misleads a reader.
 pub fn log(py: Python<'_>, target: &str, level: LogLevel, message: &str) {
-    let _ = py
-        .import("logging")
-        .and_then(|logging| logging.call_method1("getLogger", (target,)))
-        .and_then(|logger| logger.call_method1("log", (level_number(level), "%s", message)));
+    let _ = (|| -> PyResult<()> {
+        let logger = py.import("logging")?.call_method1("getLogger", (target,))?;
+        let level = level_number(level);
+        if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
+            return Ok(());
+        }
+        let record = logger.call_method1(
+            "makeRecord",
+            (target, level, "nwp500/_core (Rust)", 0, "%s", (message,), py.None(), "core"),
+        )?;
+        logger.call_method1("handle", (record,))?;
+        Ok(())
+    })();
 }
 
 /// Logs an error with its traceback, as `logger.exception` would.

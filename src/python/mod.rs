@@ -5,6 +5,7 @@ mod bridge;
 mod client;
 mod config;
 mod credentials;
+mod diagnostics;
 mod errors;
 mod logging;
 mod reader;
@@ -42,10 +43,18 @@ fn presign_websocket_query(
     presign_query(&request, &creds)
 }
 
+/// `drop_cause_for_error_name(name)`: the cause taxonomy entry an AWS CRT error name implies.
+#[pyfunction]
+fn drop_cause_for_error_name(name: &str) -> Option<&'static str> {
+    crate::drop_cause::cause_for_crt_name(name).map(|c| c.as_str())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::PyConfig>()?;
     m.add_class::<client::MqttClientCore>()?;
+    m.add_class::<diagnostics::DiagnosticsCore>()?;
     m.add_function(wrap_pyfunction!(topic_matches_pattern, m)?)?;
+    m.add_function(wrap_pyfunction!(drop_cause_for_error_name, m)?)?;
     m.add_function(wrap_pyfunction!(presign_websocket_query, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -14,6 +14,7 @@ use super::inflight::{complete, Inflight};
 use super::link::{open, AttemptError, Link};
 use super::*;
 use crate::backoff::{MIN_CONNECT_SPACING, STABLE_CONNECTION};
+use crate::diagnostics::{Collector, DropInput};
 use crate::drop_cause::{classify, DropCause, DropError};
 use crate::queue::Pushed;
 
@@ -32,6 +33,8 @@ enum Phase {
 enum Interrupt<T> {
     Done(T),
     Disconnect(oneshot::Sender<()>),
+    /// A `connect()` arrived during a wait that it should cut short.
+    ConnectNow,
     Closed,
 }
 
@@ -49,6 +52,8 @@ pub(crate) struct Authority {
     force_deep: bool,
     /// `connect()` calls made while reconnecting; answered by the next successful attempt.
     waiting_connects: Vec<Reply<ConnectInfo>>,
+    /// The client's own collector: every drop, recovery, attempt and publish goes in here.
+    diagnostics: Arc<std::sync::Mutex<Collector>>,
 }
 
 impl Authority {
@@ -58,8 +63,10 @@ impl Authority {
         shared: Arc<Shared>,
         credentials: Arc<dyn CredentialSource>,
         sink: Arc<dyn EventSink>,
+        diagnostics: Arc<std::sync::Mutex<Collector>>,
     ) -> Self {
         Self {
+            diagnostics,
             settings,
             rx,
             shared,
@@ -72,6 +79,10 @@ impl Authority {
             force_deep: false,
             waiting_connects: Vec::new(),
         }
+    }
+
+    fn diag(&self) -> std::sync::MutexGuard<'_, Collector> {
+        self.diagnostics.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn log(&self, level: LogLevel, target: &'static str, message: String) {
@@ -109,6 +120,9 @@ impl Authority {
         match cmd {
             Command::Publish { message, reply } => {
                 let result = self.enqueue(message);
+                if result.is_ok() {
+                    self.diag().record_publish(true);
+                }
                 let _ = reply.send(result);
                 None
             }
@@ -146,8 +160,9 @@ impl Authority {
     }
 
     /// Runs `fut` while serving commands, until it finishes or a disconnect/close overtakes it.
-    /// A `connect()` arriving meanwhile waits for the outcome of the current effort.
-    async fn offline_until<T>(&mut self, fut: impl Future<Output = T>) -> Interrupt<T> {
+    /// A `connect()` arriving meanwhile waits for the outcome of the current effort, and ends
+    /// the wait at once when `connect_cuts` is set (a backoff sleep).
+    async fn offline_until<T>(&mut self, fut: impl Future<Output = T>, connect_cuts: bool) -> Interrupt<T> {
         tokio::pin!(fut);
         loop {
             tokio::select! {
@@ -159,6 +174,9 @@ impl Authority {
                     Some(Some(Command::Connect { settings, reply })) => {
                         self.apply_settings(*settings);
                         self.waiting_connects.push(reply);
+                        if connect_cuts {
+                            return Interrupt::ConnectNow;
+                        }
                     }
                     Some(Some(_)) => unreachable!("offline_command handles every other command"),
                 },
@@ -195,8 +213,9 @@ impl Authority {
                     let endpoint = self.settings.endpoint.display();
                     self.log(LogLevel::Info, TARGET_CLIENT, format!("Connecting to {endpoint} as {}", self.settings.client_id));
                     let attempt = self.attempt(false);
-                    match self.offline_until(attempt).await {
+                    match self.offline_until(attempt, false).await {
                         Interrupt::Closed => return Phase::Closed,
+                        Interrupt::ConnectNow => unreachable!("not cut by connect"),
                         Interrupt::Disconnect(reply) => {
                             self.fail_waiting_connects(OpError::Cancelled);
                             let _ = reply.send(());
@@ -247,18 +266,20 @@ impl Authority {
             // A connect() call cuts the wait short: the caller wants to know now.
             let wake = tokio::time::Instant::now() + delay;
             if self.waiting_connects.is_empty() {
-                match self.offline_until(sleep_until(wake)).await {
+                match self.offline_until(sleep_until(wake), true).await {
                     Interrupt::Closed => return Phase::Closed,
                     Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
-                    Interrupt::Done(()) => {}
+                    Interrupt::Done(()) | Interrupt::ConnectNow => {}
                 }
             }
             if deep {
                 self.log(LogLevel::Warning, TARGET_RECONNECT, "Performing deep reconnection (full rebuild)...".into());
             }
+            self.diag().record_reconnect_attempt();
             let attempt_fut = self.attempt(deep);
-            match self.offline_until(attempt_fut).await {
+            match self.offline_until(attempt_fut, false).await {
                 Interrupt::Closed => return Phase::Closed,
+                Interrupt::ConnectNow => unreachable!("not cut by connect"),
                 Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
                 Interrupt::Done(Ok(link)) => {
                     self.force_deep = false;
@@ -309,6 +330,13 @@ impl Authority {
         for reply in self.waiting_connects.drain(..) {
             let _ = reply.send(Ok(info));
         }
+        let event_type = match recovered {
+            None => "connected",
+            Some(true) => "deep_reconnected",
+            Some(false) => "resumed",
+        };
+        let attempt = if recovered.is_some() { i64::from(self.attempts) } else { 0 };
+        self.diag().record_connection(event_type, session_present, Some(0), attempt);
         match recovered {
             None => self.log(LogLevel::Info, TARGET_CLIENT, format!("Connected (session_present={session_present})")),
             Some(deep) => {
@@ -385,6 +413,7 @@ impl Authority {
                     Some(Command::Disconnect { reply }) => {
                         link.close(true).await;
                         self.after_link_closed(OpError::Cancelled);
+                        self.diag().record_disconnect();
                         self.log(LogLevel::Info, TARGET_CLIENT, "Disconnected successfully".into());
                         let _ = reply.send(());
                         return Phase::Idle;
@@ -408,7 +437,10 @@ impl Authority {
 
     async fn live_command(&mut self, link: &Link, cmd: Command) -> Result<(), DropError> {
         match cmd {
-            Command::Publish { message, reply } => self.submit_publish(link, Instant::now(), message, Some(reply)).await,
+            Command::Publish { message, reply } => {
+                self.diag().record_publish(false);
+                self.submit_publish(link, Instant::now(), message, Some(reply)).await
+            }
             Command::Subscribe { topic, qos, reply } => {
                 match self.subscriptions.iter_mut().find(|(t, _)| *t == topic) {
                     Some(entry) => entry.1 = qos,
@@ -507,6 +539,15 @@ impl Authority {
         self.after_link_closed(OpError::Dropped(error.clone()));
         self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection interrupted: {error}"));
         self.force_deep |= error.cause == DropCause::CredentialsExpired;
+        self.diag().record_drop(DropInput {
+            error_name: Some(error.name().to_string()),
+            error_message: Some(error.to_string()),
+            error_code: Some(i64::from(error.code())),
+            cause: Some(error.cause.as_str().to_string()),
+            reconnect_attempt: i64::from(self.attempts),
+            active_subscriptions: self.subscriptions.len() as i64,
+            queued_commands: self.shared.queued() as i64,
+        });
         self.sink.deliver(SessionEvent::Interrupted {
             error,
             attempt: self.attempts,

@@ -19,6 +19,7 @@ use rumqttc::QoS;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::ConnectionSettings;
+use crate::diagnostics::Collector;
 use crate::drop_cause::DropError;
 use crate::queue::OfflineQueue;
 use crate::sigv4::AwsCredentials;
@@ -193,6 +194,7 @@ impl SessionHandle {
         settings: ConnectionSettings,
         credentials: Arc<dyn CredentialSource>,
         sink: Arc<dyn EventSink>,
+        diagnostics: Arc<Mutex<Collector>>,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -201,7 +203,7 @@ impl SessionHandle {
             attempts: AtomicU32::new(0),
             queue: Mutex::new(OfflineQueue::new(settings.max_queued_commands, settings.max_queued_command_age)),
         });
-        let authority = authority::Authority::new(settings, rx, shared.clone(), credentials, sink);
+        let authority = authority::Authority::new(settings, rx, shared.clone(), credentials, sink, diagnostics);
         runtime.spawn(authority.run());
         Self { tx, shared }
     }

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .._core import MqttClientCore
 from ..events import EventEmitter
+from .diagnostics import MqttDiagnosticsCollector
 from .types import QoS
 
 __all__ = ["NavienMqttClient"]
@@ -62,6 +63,14 @@ class NavienMqttClient(MqttClientCore, EventEmitter):
     ) -> None:
         EventEmitter.__init__(self)
         self._event_tail: asyncio.Future[None] | None = None
+        self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core)
+
+    @property
+    def diagnostics(self) -> MqttDiagnosticsCollector:
+        """The collector this client feeds itself: every drop with its cause, attempt number,
+        active subscriptions and queued commands; every recovery (``connected``, ``resumed``,
+        ``deep_reconnected``) with its time to reconnect; every attempt; every publish."""
+        return self._diagnostics
 
     async def connect(self) -> bool:
         """Connect; returns ``True``. Idempotent while connected.
@@ -141,6 +150,10 @@ class NavienMqttClient(MqttClientCore, EventEmitter):
         # Called by the core on the loop thread. Each emit waits for the previous one, so
         # listeners see 'interrupted' before the 'resumed' that follows it even when a
         # listener awaits something.
+        if event == "connection_interrupted" and self._diagnostics._on_drop_listeners:
+            latest = self._diagnostics.get_recent_drops(1)
+            if latest:
+                self._diagnostics._notify_drop(latest[0])
         previous = self._event_tail
         self._event_tail = asyncio.ensure_future(self._emit_after(previous, event, args))
 

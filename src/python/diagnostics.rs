@@ -1,0 +1,149 @@
+//! `DiagnosticsCore`: the collector behind `MqttDiagnosticsCollector`. Records cross into
+//! Python as plain dicts; `nwp500.mqtt.diagnostics` turns them into the 9.3.0 record types.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::diagnostics::{Collector, DropInput, SystemClock};
+
+pub type SharedCollector = Arc<Mutex<Collector>>;
+
+pub fn new_collector(max_events_retained: usize) -> SharedCollector {
+    Arc::new(Mutex::new(Collector::new(max_events_retained, Box::new(SystemClock::default()))))
+}
+
+#[pyclass(module = "nwp500._core", name = "DiagnosticsCore")]
+pub struct DiagnosticsCore {
+    pub(crate) inner: SharedCollector,
+}
+
+fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+impl DiagnosticsCore {
+    fn lock(&self) -> MutexGuard<'_, Collector> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[pymethods]
+impl DiagnosticsCore {
+    #[new]
+    #[pyo3(signature = (max_events_retained=1000))]
+    fn new(max_events_retained: i64) -> PyResult<Self> {
+        if max_events_retained < 1 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "max_events_retained must be >= 1, got {max_events_retained}"
+            )));
+        }
+        Ok(Self { inner: new_collector(max_events_retained as usize) })
+    }
+
+    #[getter]
+    fn max_events_retained(&self) -> usize {
+        self.lock().max_events_retained
+    }
+
+    #[pyo3(signature = (error_name, error_message, error_code, cause, reconnect_attempt, active_subscriptions, queued_commands))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_drop<'py>(
+        &self,
+        py: Python<'py>,
+        error_name: Option<String>,
+        error_message: Option<String>,
+        error_code: Option<i64>,
+        cause: Option<String>,
+        reconnect_attempt: i64,
+        active_subscriptions: i64,
+        queued_commands: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let record = self.lock().record_drop(DropInput {
+            error_name,
+            error_message,
+            error_code,
+            cause,
+            reconnect_attempt,
+            active_subscriptions,
+            queued_commands,
+        });
+        json_to_py(py, &crate::diagnostics::export_drop(&record))
+    }
+
+    fn record_connection<'py>(
+        &self,
+        py: Python<'py>,
+        event_type: &str,
+        session_present: bool,
+        return_code: Option<i64>,
+        attempt_number: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let record = self.lock().record_connection(event_type, session_present, return_code, attempt_number);
+        json_to_py(py, &crate::diagnostics::export_connection(&record))
+    }
+
+    fn record_publish(&self, queued: bool) {
+        self.lock().record_publish(queued);
+    }
+
+    fn record_disconnect(&self) {
+        self.lock().record_disconnect();
+    }
+
+    fn record_reconnect_attempt(&self) {
+        self.lock().record_reconnect_attempt();
+    }
+
+    fn record_system_event(&self, kind: &str, detail: &str) {
+        self.lock().record_system_event(kind, detail);
+    }
+
+    /// The metrics as a dict; `shortest_session_seconds` is `inf` until a session ended.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let metrics = self.lock().metrics();
+        let out = json_to_py(py, &crate::diagnostics::export_metrics(&metrics))?;
+        if !metrics.shortest_session_seconds.is_finite() {
+            out.set_item("shortest_session_seconds", f64::INFINITY)?;
+        }
+        Ok(out)
+    }
+
+    fn recent_drops<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let drops = self.lock().recent_drops(limit);
+        drops.iter().map(|d| json_to_py(py, &crate::diagnostics::export_drop(d))).collect()
+    }
+
+    fn recent_connections<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let records = self.lock().recent_connections(limit);
+        records.iter().map(|c| json_to_py(py, &crate::diagnostics::export_connection(c))).collect()
+    }
+
+    fn system_events<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let events = self.lock().system_events();
+        events
+            .into_iter()
+            .map(|e| {
+                let d = PyDict::new(py);
+                d.set_item("timestamp", e.timestamp)?;
+                d.set_item("kind", e.kind)?;
+                d.set_item("detail", e.detail)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    fn analyze<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let analysis = self.lock().analyze();
+        json_to_py(py, &crate::diagnostics::export_analysis(&analysis))
+    }
+
+    fn export_json(&self) -> String {
+        self.lock().export_json()
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        self.lock().summary_lines()
+    }
+}

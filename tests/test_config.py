@@ -1,0 +1,303 @@
+"""MqttConnectionConfig: 9.3.0 defaults, validation at construction, the environment
+default of the endpoint, mutability, import paths, and the client constructor's checks."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+import sys
+
+import pytest
+
+from helpers import DuckAuth
+from nwp500 import MqttConnectionConfig, MqttCredentialsError, NavienMqttClient
+
+AWS_IOT_ENDPOINT = "a1t30mldyslmuq-ats.iot.us-east-1.amazonaws.com"
+CLIENT_ID_RE = re.compile(r"navien-client-[0-9a-f]{8}")
+
+
+def Auth(*, authenticated: bool = True, tokens: bool = True, **token_fields) -> DuckAuth:
+    """A DuckAuth, optionally not signed in, without tokens, or with some token fields changed."""
+    auth = DuckAuth()
+    auth.is_authenticated = authenticated
+    for name, value in token_fields.items():
+        setattr(auth.current_tokens, name, value)
+    if not tokens:
+        auth.current_tokens = None
+    return auth
+
+
+@pytest.fixture(autouse=True)
+def _no_endpoint_override(monkeypatch):
+    monkeypatch.delenv("NWP500_MQTT_ENDPOINT", raising=False)
+
+
+# ---- defaults ---------------------------------------------------------------------------------
+
+def test_defaults_are_those_of_9_3_0():
+    c = MqttConnectionConfig()
+    assert c.endpoint == AWS_IOT_ENDPOINT
+    assert c.region == "us-east-1"
+    assert CLIENT_ID_RE.fullmatch(c.client_id), c.client_id
+    assert c.clean_session is True
+    assert c.keep_alive_secs == 1200
+    assert c.auto_reconnect is True
+    assert c.max_reconnect_attempts == -1
+    assert c.initial_reconnect_delay == 1.0
+    assert c.max_reconnect_delay == 120.0
+    assert c.reconnect_backoff_multiplier == 2.0
+    assert c.deep_reconnect_threshold == 10
+    assert c.operation_timeout == 30.0
+    assert c.enable_command_queue is True
+    assert c.max_queued_commands == 100
+    assert c.max_queued_command_age == 300.0
+    # Additions of nwp500 (TARGET §4.4, §4.6): a ping deadline of a few seconds, jitter on.
+    assert 0 < c.ping_timeout <= 10
+    assert c.reconnect_jitter is True
+
+
+def test_client_ids_are_generated_per_config_and_empty_counts_as_unset():
+    ids = {MqttConnectionConfig().client_id for _ in range(20)}
+    assert len(ids) == 20
+    assert all(CLIENT_ID_RE.fullmatch(i) for i in ids)
+    assert CLIENT_ID_RE.fullmatch(MqttConnectionConfig(client_id="").client_id)
+    assert CLIENT_ID_RE.fullmatch(MqttConnectionConfig(client_id=None).client_id)
+    assert MqttConnectionConfig(client_id="my-id").client_id == "my-id"
+
+
+def test_deep_reconnect_threshold_below_one_is_clamped_as_in_9_3_0():
+    assert MqttConnectionConfig(deep_reconnect_threshold=0).deep_reconnect_threshold == 1
+    assert MqttConnectionConfig(deep_reconnect_threshold=-3).deep_reconnect_threshold == 1
+
+
+def test_keyword_construction_and_equality():
+    a = MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1883", client_id="x", keep_alive_secs=10,
+                             ping_timeout=2.0, max_queued_command_age=None)
+    b = MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1883", client_id="x", keep_alive_secs=10,
+                             ping_timeout=2.0, max_queued_command_age=None)
+    assert a.max_queued_command_age is None
+    assert a == b
+    b.max_queued_commands = 5
+    assert a != b
+
+
+# ---- validation -------------------------------------------------------------------------------
+
+INVALID = [
+    # (field named in the message, kwargs)
+    ("keep_alive_secs", dict(keep_alive_secs=29)),
+    ("keep_alive_secs", dict(keep_alive_secs=1201)),
+    ("keep_alive_secs", dict(keep_alive_secs=0)),
+    ("keep_alive_secs", dict(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=0, ping_timeout=1.0)),
+    ("keep_alive_secs", dict(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=-5, ping_timeout=1.0)),
+    ("initial_reconnect_delay", dict(initial_reconnect_delay=-1.0)),
+    ("initial_reconnect_delay", dict(initial_reconnect_delay=float("nan"))),
+    ("max_reconnect_delay", dict(max_reconnect_delay=-0.5)),
+    ("max_reconnect_delay", dict(initial_reconnect_delay=10.0, max_reconnect_delay=5.0)),
+    ("reconnect_backoff_multiplier", dict(reconnect_backoff_multiplier=0.5)),
+    ("max_queued_commands", dict(max_queued_commands=0)),
+    ("max_queued_commands", dict(max_queued_commands=-1)),
+    ("max_queued_command_age", dict(max_queued_command_age=-1.0)),
+    ("operation_timeout", dict(operation_timeout=0)),
+    ("operation_timeout", dict(operation_timeout=-1.0)),
+    ("ping_timeout", dict(ping_timeout=1200.0)),
+    ("ping_timeout", dict(ping_timeout=0.0)),
+    ("ping_timeout", dict(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=5, ping_timeout=5.0)),
+    ("endpoint", dict(endpoint="http://example.com")),
+    ("endpoint", dict(endpoint="ftp://example.com:21")),
+    ("endpoint", dict(endpoint="not a host")),
+    ("endpoint", dict(endpoint="mqtt://")),
+    ("client_id", dict(client_id="a/b")),
+    ("client_id", dict(client_id="a+b")),
+    ("client_id", dict(client_id="a#")),
+    ("region", dict(region="")),
+]
+
+
+@pytest.mark.parametrize("field,kwargs", INVALID, ids=[f"{f}-{i}" for i, (f, _) in enumerate(INVALID)])
+def test_invalid_value_is_a_value_error_naming_the_field(field, kwargs):
+    with pytest.raises(ValueError) as info:
+        MqttConnectionConfig(**kwargs)
+    assert field in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(keep_alive_secs=30), dict(keep_alive_secs=1200),
+    dict(initial_reconnect_delay=0.0, max_reconnect_delay=0.0),
+    dict(reconnect_backoff_multiplier=1.0),
+    dict(max_queued_commands=1), dict(max_queued_command_age=0.0), dict(max_queued_command_age=None),
+    dict(operation_timeout=0.001),
+    dict(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=1, ping_timeout=0.5),
+    dict(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=65535),
+    dict(endpoint="mqtts://localhost:8883"), dict(endpoint="ws://198.51.100.2:8080/mqtt"),
+    dict(endpoint="wss://localhost:8443/mqtt"), dict(endpoint="example-ats.iot.eu-west-1.amazonaws.com"),
+    dict(client_id="navien-client-0123abcd"),
+])
+def test_boundary_values_are_accepted(kwargs):
+    MqttConnectionConfig(**kwargs)
+
+
+def test_keep_alive_range_applies_to_aws_endpoints_only():
+    MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=5, ping_timeout=1.0)
+    MqttConnectionConfig(endpoint="ws://198.51.100.2:8080/mqtt", keep_alive_secs=2, ping_timeout=1.0)
+    with pytest.raises(ValueError, match="keep_alive_secs"):
+        MqttConnectionConfig(endpoint="wss://x-ats.iot.us-east-1.amazonaws.com/mqtt", keep_alive_secs=5,
+                             ping_timeout=1.0)
+
+
+def test_validate_rechecks_a_mutated_config():
+    c = MqttConnectionConfig()
+    c.validate()
+    c.max_queued_commands = 0
+    with pytest.raises(ValueError, match="max_queued_commands"):
+        c.validate()
+
+
+# ---- environment default of the endpoint ------------------------------------------------------
+
+def test_endpoint_env_default(monkeypatch):
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", "mqtt://127.0.0.1:18830")
+    assert MqttConnectionConfig(keep_alive_secs=10, ping_timeout=1.0).endpoint == "mqtt://127.0.0.1:18830"
+    # An explicit endpoint wins over the environment.
+    assert MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1").endpoint == "mqtt://127.0.0.1:1"
+    # Read at construction, not import time.
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", "ws://198.51.100.2:8080/mqtt")
+    assert MqttConnectionConfig().endpoint == "ws://198.51.100.2:8080/mqtt"
+    # Empty or blank counts as unset.
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", "  ")
+    assert MqttConnectionConfig().endpoint == AWS_IOT_ENDPOINT
+    monkeypatch.delenv("NWP500_MQTT_ENDPOINT")
+    assert MqttConnectionConfig().endpoint == AWS_IOT_ENDPOINT
+
+
+def test_endpoint_env_value_is_validated(monkeypatch):
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", "http://example.com")
+    with pytest.raises(ValueError, match="endpoint"):
+        MqttConnectionConfig()
+
+
+def test_endpoint_env_default_is_used_by_a_client_without_config(monkeypatch, broker):
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", broker.url)
+    client = NavienMqttClient(Auth())
+    assert client.config.endpoint == broker.url
+
+    async def main():
+        assert await asyncio.wait_for(client.connect(), 10) is True
+        await asyncio.wait_for(client.disconnect(), 10)
+
+    asyncio.run(main())
+    assert broker.count_connections(client.client_id) == 1
+
+
+def test_nwp500_config_helpers_follow_the_environment(monkeypatch):
+    from nwp500 import config
+    assert config.AWS_IOT_ENDPOINT == AWS_IOT_ENDPOINT
+    assert config.mqtt_endpoint() == AWS_IOT_ENDPOINT
+    monkeypatch.setenv("NWP500_MQTT_ENDPOINT", "mqtt://127.0.0.1:1")
+    assert config.mqtt_endpoint() == "mqtt://127.0.0.1:1"
+
+
+# ---- mutability -------------------------------------------------------------------------------
+
+def test_fields_are_mutable_and_connect_uses_the_current_values(broker):
+    config = MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1", client_id="before-mutation",
+                                  keep_alive_secs=10, ping_timeout=1.0)
+    client = NavienMqttClient(Auth(), config=config)
+    assert client.config is config  # the caller's object, as in 9.3.0
+
+    config.endpoint = broker.url
+    config.client_id = "after-mutation"
+    assert client.client_id == "after-mutation"
+
+    async def main():
+        assert await asyncio.wait_for(client.connect(), 10) is True
+        assert client.is_connected
+        await asyncio.wait_for(client.disconnect(), 10)
+
+    asyncio.run(main())
+    assert broker.count_connections("after-mutation") == 1
+    assert broker.count_connections("before-mutation") == 0
+
+
+def test_connect_rejects_an_invalid_mutation(broker):
+    config = MqttConnectionConfig(endpoint=broker.url, keep_alive_secs=10, ping_timeout=1.0)
+    client = NavienMqttClient(Auth(), config=config)
+    config.operation_timeout = -1.0
+
+    async def main():
+        with pytest.raises(ValueError, match="operation_timeout"):
+            await asyncio.wait_for(client.connect(), 10)
+        assert not client.is_connected
+
+    asyncio.run(main())
+    assert broker.count_connections(config.client_id) == 0
+
+
+# ---- import paths -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", [
+    "nwp500", "nwp500.mqtt", "nwp500.mqtt.client", "nwp500.mqtt.utils", "nwp500.mqtt_utils",
+    "nwp500.mqtt_client", "nwp500.mqtt_events", "nwp500.events", "nwp500.exceptions", "nwp500.config",
+])
+def test_import_path(module):
+    assert importlib.import_module(module) is sys.modules[module]
+
+
+def test_import_paths_give_the_same_objects():
+    import nwp500
+    import nwp500.mqtt
+    import nwp500.mqtt.client
+    import nwp500.mqtt.utils
+    import nwp500.mqtt_client
+    import nwp500.mqtt_utils
+    from nwp500.mqtt_utils import MqttConnectionConfig as A, PeriodicRequestType as P1
+    from nwp500.mqtt.utils import MqttConnectionConfig as B, PeriodicRequestType as P2
+    from nwp500.mqtt_client import MqttConnectionConfig as C, NavienMqttClient as N1, PeriodicRequestType as P3
+
+    assert A is B is C is nwp500.MqttConnectionConfig is nwp500.mqtt.MqttConnectionConfig
+    assert P1 is P2 is P3 is nwp500.PeriodicRequestType is nwp500.mqtt.PeriodicRequestType
+    assert N1 is nwp500.NavienMqttClient is nwp500.mqtt.NavienMqttClient is nwp500.mqtt.client.NavienMqttClient
+    assert P1.DEVICE_INFO == "device_info" and P1.DEVICE_STATUS == "device_status"
+
+
+def test_event_and_exception_modules_export_the_9_3_0_names():
+    from nwp500 import events, exceptions, mqtt_events
+    assert events.EventEmitter and events.EventListener
+    for name in ("ConnectionInterruptedEvent", "ConnectionResumedEvent", "MqttClientEvents"):
+        assert getattr(mqtt_events, name) is getattr(importlib.import_module("nwp500"), name)
+    for name in ("MqttError", "MqttConnectionError", "MqttCredentialsError", "MqttNotConnectedError",
+                 "MqttPublishError", "MqttSubscriptionError", "ConnectionDropError", "Nwp500Error"):
+        assert getattr(exceptions, name) is getattr(importlib.import_module("nwp500"), name)
+    assert issubclass(exceptions.MqttCredentialsError, exceptions.MqttError)
+
+
+# ---- client constructor checks ----------------------------------------------------------------
+
+def test_client_needs_an_authenticated_auth_client():
+    with pytest.raises(MqttCredentialsError):
+        NavienMqttClient(Auth(authenticated=False))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(access_key_id=None), dict(secret_key=None), dict(access_key_id="", secret_key=""),
+    dict(access_key_id=None, secret_key=None, session_token=None), dict(tokens=False),
+])
+def test_client_needs_aws_keys(kwargs):
+    with pytest.raises(MqttCredentialsError):
+        NavienMqttClient(Auth(**kwargs))
+
+
+def test_client_rejects_an_invalid_config_object_with_value_error():
+    config = MqttConnectionConfig()
+    config.max_queued_commands = 0
+    with pytest.raises(ValueError, match="max_queued_commands"):
+        NavienMqttClient(Auth(), config=config)
+
+
+def test_client_without_config_gets_a_default_one():
+    client = NavienMqttClient(Auth())
+    assert isinstance(client.config, MqttConnectionConfig)
+    assert client.config.endpoint == AWS_IOT_ENDPOINT
+    assert CLIENT_ID_RE.fullmatch(client.client_id)
+    assert not client.is_connected
