@@ -47,7 +47,9 @@ impl DiagnosticsCore {
         self.lock().max_events_retained
     }
 
-    #[pyo3(signature = (error_name, error_message, error_code, cause, reconnect_attempt, active_subscriptions, queued_commands))]
+    /// Records a drop; returns the record as a dict only when `want_record` (a listener or
+    /// verbose logging needs it), because building it costs more than recording.
+    #[pyo3(signature = (error_name, error_message, error_code, cause, reconnect_attempt, active_subscriptions, queued_commands, want_record=true))]
     #[allow(clippy::too_many_arguments)]
     fn record_drop<'py>(
         &self,
@@ -59,7 +61,8 @@ impl DiagnosticsCore {
         reconnect_attempt: i64,
         active_subscriptions: i64,
         queued_commands: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        want_record: bool,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let record = self.lock().record_drop(DropInput {
             error_name,
             error_message,
@@ -69,9 +72,13 @@ impl DiagnosticsCore {
             active_subscriptions,
             queued_commands,
         });
-        json_to_py(py, &crate::diagnostics::export_drop(&record))
+        if !want_record {
+            return Ok(None);
+        }
+        json_to_py(py, &crate::diagnostics::export_drop(&record)).map(Some)
     }
 
+    #[pyo3(signature = (event_type, session_present, return_code, attempt_number, want_record=true))]
     fn record_connection<'py>(
         &self,
         py: Python<'py>,
@@ -79,9 +86,13 @@ impl DiagnosticsCore {
         session_present: bool,
         return_code: Option<i64>,
         attempt_number: i64,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        want_record: bool,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let record = self.lock().record_connection(event_type, session_present, return_code, attempt_number);
-        json_to_py(py, &crate::diagnostics::export_connection(&record))
+        if !want_record {
+            return Ok(None);
+        }
+        json_to_py(py, &crate::diagnostics::export_connection(&record)).map(Some)
     }
 
     fn record_publish(&self, queued: bool) {

@@ -171,9 +171,12 @@ class MqttDiagnosticsCollector:
     ) -> None:
         """Record a drop; ``error`` is typically ``event.error`` of ``connection_interrupted``."""
         name, message, code, cause = _error_fields(error)
+        wanted = self.enable_verbose_logging or bool(self._on_drop_listeners)
         record = self._core.record_drop(
-            name, message, code, cause, reconnect_attempt, active_subscriptions, queued_commands
+            name, message, code, cause, reconnect_attempt, active_subscriptions, queued_commands, wanted
         )
+        if record is None:
+            return
         event = ConnectionDropEvent(**record)
         if self.enable_verbose_logging:
             _logger.warning(
@@ -201,9 +204,13 @@ class MqttDiagnosticsCollector:
     ) -> None:
         """Record a successful connection; any ``event_type`` string is accepted."""
         record = self._core.record_connection(
-            str(event_type), bool(session_present), None if return_code is None else int(return_code), attempt_number
+            str(event_type),
+            bool(session_present),
+            None if return_code is None else int(return_code),
+            attempt_number,
+            self.enable_verbose_logging,
         )
-        if self.enable_verbose_logging:
+        if record is not None:
             _logger.info(
                 "Connection success recorded: type=%s, session_present=%s, time_to_reconnect=%s, attempt=%d",
                 record["event_type"], record["session_present"],
