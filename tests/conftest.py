@@ -110,3 +110,20 @@ def ws_broker(request, _mosquitto_installed, test_ca):
         raise
     yield b
     _finish(request, b)
+
+
+@pytest.fixture
+def simulator(request, _mosquitto_installed):
+    """A running simulated Navien cloud (:class:`nwp500.simulator.SimulatorThread`), fresh per
+    test, on its own loop thread: ``simulator.api_base_url``, ``.mqtt_endpoint``, ``.email``,
+    ``.password``, ``.device_mac``, ``.broker_pid``; synchronous faults (``simulator.drop()``,
+    ``.blackhole(5)``, ``.fault("takeover")`` ...). Options via indirect parametrisation:
+    ``@pytest.mark.parametrize("simulator", [{"strict_sigv4": False}], indirect=True)``."""
+    from nwp500.simulator import SimulatorThread
+
+    sim = SimulatorThread(**getattr(request, "param", {}))
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()

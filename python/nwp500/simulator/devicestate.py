@@ -1,0 +1,230 @@
+"""The state of an emulated NWP500: a complete ``DeviceStatus`` and ``DeviceFeature`` key set
+in the device's raw units, the control commands that change it, and a small thermal model.
+
+Raw units (as the real device sends them, °F display selected by ``temperatureType`` 2):
+half-°C for the tank set-points and limits, deci-°C for the refrigerant/tank sensors, tenths
+for flow and hysteresis values, and 1 = off / 2 = on for the ``*Use`` flags.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+# Command codes (nwp500-python's CommandCode).
+DEVICE_INFO = 16777217
+STATUS = 16777219
+ENERGY_USAGE = 16777225
+POWER_OFF = 33554433
+POWER_ON = 33554434
+DHW_MODE = 33554437
+FREEZE_TEMP = 33554451
+DHW_TEMPERATURE = 33554464
+ANTI_LEGIONELLA_OFF = 33554471
+ANTI_LEGIONELLA_ON = 33554472
+TOU_OFF = 33554475
+TOU_ON = 33554476
+
+CONTROL_COMMANDS = (POWER_OFF, POWER_ON, DHW_MODE, FREEZE_TEMP, DHW_TEMPERATURE,
+                    ANTI_LEGIONELLA_OFF, ANTI_LEGIONELLA_ON, TOU_OFF, TOU_ON)
+
+# dhwOperationSetting
+HEAT_PUMP, ELECTRIC, ENERGY_SAVER, HIGH_DEMAND, VACATION, POWERED_OFF = 1, 2, 3, 4, 5, 6
+# operationMode
+STANDBY, HEAT_PUMP_MODE, HYBRID_EFFICIENCY, HYBRID_BOOST = 0, 32, 64, 96
+OFF, ON = 1, 2  # DeviceBool
+
+
+def initial_status() -> dict[str, Any]:
+    """Every DeviceStatus key: a 65-gallon unit in Energy Saver, idle, tank at 139.1 °F."""
+    return {
+        # plain ints
+        "command": STATUS, "specialFunctionStatus": 0, "errorCode": 0, "subErrorCode": 0,
+        "smartDiagnostic": 0, "faultStatus1": 0, "faultStatus2": 0, "wifiRssi": -52,
+        "drEventStatus": 0, "vacationDaySetting": 0, "vacationDayElapsed": 0,
+        "antiLegionellaPeriod": 14, "programReservationType": 0, "currentStatenum": 0,
+        "targetFanRpm": 0, "currentFanRpm": 0, "fanPwm": 0, "eevStep": 0,
+        "airFilterAlarmPeriod": 1000, "airFilterAlarmElapsed": 212, "cumulatedOpTimeEvaFan": 1843,
+        "touStatus": 0, "drOverrideStatus": 0, "touOverrideStatus": 0, "recircOperationMode": 0,
+        "recircPumpOperationStatus": 0, "recircHotBtnReady": 0, "recircOperationReason": 0,
+        "recircErrorStatus": 0, "tempFormulaType": 1,
+        # floats passed through
+        "outsideTemperature": 0.0, "dhwChargePer": 94.0, "mixingRate": 0.0,
+        "cumulatedDhwFlowRate": 31874.0, "totalEnergyCapacity": 1580.0,
+        "availableEnergyCapacity": 1485.0, "currentInstPower": 0.0,
+        # DeviceBool: 1 = off, 2 = on
+        "didReload": OFF, "operationBusy": OFF, "freezeProtectionUse": ON, "dhwUse": OFF,
+        "dhwUseSustained": OFF, "programReservationUse": OFF, "ecoUse": ON, "compUse": OFF,
+        "eevUse": OFF, "evaFanUse": OFF, "shutOffValveUse": OFF, "conOvrSensorUse": OFF,
+        "wtrOvrSensorUse": OFF, "antiLegionellaUse": ON, "antiLegionellaOperationBusy": OFF,
+        "errorBuzzerUse": ON, "currentHeatUse": OFF, "heatUpperUse": OFF, "heatLowerUse": OFF,
+        "scaldUse": OFF, "airFilterAlarmUse": ON, "recircOperationBusy": OFF,
+        "recircReservationUse": OFF,
+        # half-°C (HalfCelsiusToF)
+        "dhwTemperature": 119, "dhwTemperatureSetting": 120, "dhwTargetTemperatureSetting": 120,
+        "freezeProtectionTemperature": 12, "dhwTemperature2": 114,
+        "hpUpperOnTempSetting": 110, "hpUpperOffTempSetting": 120,
+        "hpLowerOnTempSetting": 108, "hpLowerOffTempSetting": 120,
+        "heUpperOnTempSetting": 106, "heUpperOffTempSetting": 120,
+        "heLowerOnTempSetting": 104, "heLowerOffTempSetting": 120,
+        "heatMinOpTemperature": 5, "recircTempSetting": 0, "recircTemperature": 0,
+        "recircFaucetTemperature": 0, "freezeProtectionTempMin": 12, "freezeProtectionTempMax": 20,
+        # tenths (Div10)
+        "currentInletTemperature": 580, "currentDhwFlowRate": 0,
+        "hpUpperOnDiffTempSetting": -50, "hpUpperOffDiffTempSetting": 0,
+        "hpLowerOnDiffTempSetting": -60, "hpLowerOffDiffTempSetting": 0,
+        "heUpperOnDiffTempSetting": -70, "heUpperOffDiffTempSetting": 0,
+        "heLowerOnTDiffempSetting": -80,  # sic: the device's spelling
+        "heLowerOffDiffTempSetting": 0, "recircDhwFlowRate": 0,
+        # deci-°C (DeciCelsiusToF)
+        "tankUpperTemperature": 595, "tankLowerTemperature": 570, "dischargeTemperature": 228,
+        "suctionTemperature": 205, "evaporatorTemperature": 198, "ambientTemperature": 212,
+        "targetSuperHeat": 50, "currentSuperHeat": 0,
+        # enums
+        "operationMode": STANDBY, "dhwOperationSetting": ENERGY_SAVER, "temperatureType": 2,
+    }
+
+
+def initial_feature(serial: str) -> dict[str, Any]:
+    """Every DeviceFeature key (capability flags: 2 = supported, 1 = not)."""
+    return {
+        "countryCode": 3, "modelTypeCode": 513, "controlTypeCode": 100, "volumeCode": 65,
+        "controllerSwVersion": 184614912, "panelSwVersion": 0, "wifiSwVersion": 34013184,
+        "controllerSwCode": 1, "panelSwCode": 0, "wifiSwCode": 4,
+        "controllerSerialNumber": serial,
+        "powerUse": 2, "holidayUse": 2, "programReservationUse": 2, "dhwUse": 2,
+        "dhwTemperatureSettingUse": 2, "smartDiagnosticUse": 2, "wifiRssiUse": 2,
+        "tempFormulaType": 1, "energyUsageUse": 2, "freezeProtectionUse": 2, "mixingValueUse": 1,
+        "drSettingUse": 2, "antiLegionellaSettingUse": 2, "hpwhUse": 2, "dhwRefillUse": 2,
+        "ecoUse": 2, "electricUse": 2, "heatpumpUse": 2, "energySaverUse": 2, "highDemandUse": 2,
+        "dhwTemperatureMin": 70, "dhwTemperatureMax": 131,   # 95.0 .. 149.9 °F
+        "freezeProtectionTempMin": 12, "freezeProtectionTempMax": 20,  # 42.8 .. 50 °F
+        "temperatureType": 2,
+    }
+
+
+class DeviceState:
+    """Applies control requests and produces full status/feature objects."""
+
+    # Tank change in half-°C per second: heat pump ~0.5 °C/min, elements ~3 °C/min,
+    # standby loss ~0.5 °C/h.
+    HP_RATE, ELECTRIC_RATE, LOSS_RATE = 1 / 60, 1 / 10, 1 / 3600
+
+    def __init__(self, serial: str, *, thermal: bool = True, clock=time.monotonic) -> None:
+        self.status = initial_status()
+        self.feature = initial_feature(serial)
+        self.thermal = thermal
+        self.clock = clock
+        self._last = clock()
+        self._temp = float(self.status["dhwTemperature"])
+        self._mode_before_off = ENERGY_SAVER
+        self.applied: list[tuple[int, list]] = []
+
+    # -- commands ------------------------------------------------------------------
+    def apply(self, command: int, param: list | None) -> bool:
+        """Apply one control command; ``False`` if unknown or its parameter is invalid."""
+        self.advance()
+        p = [int(x) for x in (param or []) if isinstance(x, (int, float)) and float(x).is_integer()]
+        s, ok = self.status, True
+        if command == POWER_OFF:
+            if s["dhwOperationSetting"] != POWERED_OFF:
+                self._mode_before_off = s["dhwOperationSetting"]
+            s["dhwOperationSetting"] = POWERED_OFF
+        elif command == POWER_ON:
+            if s["dhwOperationSetting"] == POWERED_OFF:
+                s["dhwOperationSetting"] = self._mode_before_off
+        elif command == DHW_MODE and p and 1 <= p[0] <= 5:
+            if p[0] == VACATION:
+                if len(p) < 2 or not 1 <= p[1] <= 99:
+                    return False
+                s["vacationDaySetting"], s["vacationDayElapsed"] = p[1], 0
+            s["dhwOperationSetting"] = p[0]
+        elif command == DHW_TEMPERATURE and p and \
+                self.feature["dhwTemperatureMin"] <= p[0] <= self.feature["dhwTemperatureMax"]:
+            s["dhwTemperatureSetting"] = s["dhwTargetTemperatureSetting"] = p[0]
+            for key in ("hpUpperOffTempSetting", "hpLowerOffTempSetting",
+                        "heUpperOffTempSetting", "heLowerOffTempSetting"):
+                s[key] = p[0]
+        elif command == ANTI_LEGIONELLA_ON and p and 1 <= p[0] <= 30:
+            s["antiLegionellaUse"], s["antiLegionellaPeriod"] = ON, p[0]
+        elif command == ANTI_LEGIONELLA_OFF:
+            s["antiLegionellaUse"] = OFF
+        elif command == TOU_ON:
+            s["touStatus"] = 1
+        elif command == TOU_OFF:
+            s["touStatus"] = 0
+        elif command == FREEZE_TEMP and p and \
+                self.feature["freezeProtectionTempMin"] <= p[0] <= self.feature["freezeProtectionTempMax"]:
+            s["freezeProtectionTemperature"] = p[0]
+        else:
+            ok = False
+        if ok:
+            self.applied.append((command, p))
+            self._update_heating()
+        return ok
+
+    # -- thermal model -----------------------------------------------------------------
+    def _heating_kind(self) -> str | None:
+        s = self.status
+        mode = s["dhwOperationSetting"]
+        if mode in (POWERED_OFF, VACATION):
+            return None
+        target = s["dhwTargetTemperatureSetting"]
+        if s["operationMode"] != STANDBY:  # keep heating up to the set-point
+            return self._kind_for(mode) if self._temp < target else None
+        return self._kind_for(mode) if self._temp <= target - 6 else None  # 3 °C hysteresis
+
+    @staticmethod
+    def _kind_for(mode: int) -> str:
+        return "electric" if mode in (ELECTRIC, HIGH_DEMAND) else "heat_pump"
+
+    def advance(self) -> None:
+        """Move the model forward to now."""
+        now = self.clock()
+        dt, self._last = max(0.0, now - self._last), now
+        if not self.thermal or dt == 0:
+            return
+        s = self.status
+        kind = self._heating_kind() if s["operationMode"] != STANDBY else None
+        if kind == "electric":
+            self._temp += self.ELECTRIC_RATE * dt
+        elif kind == "heat_pump":
+            self._temp += self.HP_RATE * dt
+        else:
+            self._temp -= self.LOSS_RATE * dt
+        self._temp = min(self._temp, float(s["dhwTargetTemperatureSetting"]))
+        self._update_heating()
+
+    def _update_heating(self) -> None:
+        s = self.status
+        kind = self._heating_kind()
+        hp, el = kind == "heat_pump", kind == "electric"
+        s["operationMode"] = HEAT_PUMP_MODE if hp else HYBRID_BOOST if el else STANDBY
+        s["operationBusy"] = ON if kind else OFF
+        s["compUse"] = s["evaFanUse"] = s["eevUse"] = ON if hp else OFF
+        s["heatUpperUse"] = s["currentHeatUse"] = ON if el else OFF
+        s["currentInstPower"] = 465.0 if hp else 3780.0 if el else 0.0
+        s["targetFanRpm"], s["currentFanRpm"], s["fanPwm"] = (1100, 1088, 62) if hp else (0, 0, 0)
+        s["eevStep"] = 180 if hp else 0
+        s["dischargeTemperature"] = 655 if hp else 228
+        s["currentSuperHeat"] = 48 if hp else 0
+        temp = round(self._temp)
+        s["dhwTemperature"] = temp
+        s["dhwTemperature2"] = max(0, temp - 5)
+        s["tankUpperTemperature"] = round(self._temp * 5)        # half-°C -> deci-°C
+        s["tankLowerTemperature"] = round(self._temp * 5) - 25
+        target = max(1, s["dhwTargetTemperatureSetting"] - 40)   # 20 °C of usable range
+        charge = max(0.0, min(100.0, 100.0 * (self._temp - 40) / target))
+        s["dhwChargePer"] = float(round(charge))
+        s["availableEnergyCapacity"] = float(round(s["totalEnergyCapacity"] * charge / 100))
+
+    # -- payloads ------------------------------------------------------------------------
+    def status_for(self, command: int) -> dict[str, Any]:
+        self.advance()
+        return dict(self.status, command=command)
+
+    def summary(self) -> dict[str, Any]:
+        s = self.status
+        return {k: s[k] for k in ("dhwOperationSetting", "operationMode", "dhwTemperature",
+                                  "dhwTemperatureSetting", "antiLegionellaUse", "antiLegionellaPeriod",
+                                  "vacationDaySetting", "touStatus", "currentInstPower")}
