@@ -8,6 +8,7 @@
 //! ```
 
 pub mod backoff;
+pub mod cloud;
 pub mod config;
 pub mod diagnostics;
 pub mod drop_cause;

@@ -48,6 +48,46 @@ impl UtcTime {
     }
 }
 
+/// Parses `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM]` to Unix seconds. A time without an offset is
+/// read as UTC (nwp500 9.3.0 reads naive stored timestamps that way).
+pub fn parse_iso8601(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (date, rest) = text.split_once(['T', ' '])?;
+    let mut d = date.splitn(3, '-');
+    let (year, month, day): (i64, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let (clock, offset) = match rest.find(['Z', 'z', '+']).or_else(|| rest.rfind('-').filter(|i| *i >= 8)) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let mut c = clock.splitn(3, ':');
+    let hour: u32 = c.next()?.parse().ok()?;
+    let minute: u32 = c.next()?.parse().ok()?;
+    let seconds: f64 = c.next().unwrap_or("0").parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || !(0.0..61.0).contains(&seconds) {
+        return None;
+    }
+    let offset_secs = match offset {
+        "" | "Z" | "z" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..3.min(o.len())], &o[3.min(o.len())..]));
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().unwrap_or(0) * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    Some((days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 - offset_secs) as f64 + seconds)
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day); Howard Hinnant's algorithm.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -76,5 +116,15 @@ mod tests {
         assert_eq!(t.iso8601(), "2024-02-29T12:34:56.000007+00:00");
         // 2000-03-01, just after a century leap day.
         assert_eq!(UtcTime::from_unix(951_868_800, 0).date_stamp(), "20000301");
+    }
+
+    #[test]
+    fn parses_what_it_writes_and_naive_stored_times() {
+        assert_eq!(parse_iso8601("2024-02-29T12:34:56.000007+00:00"), Some(1_709_210_096.000_007));
+        assert_eq!(parse_iso8601("2024-02-29T12:34:56Z"), Some(1_709_210_096.0));
+        assert_eq!(parse_iso8601("2024-02-29T12:34:56"), Some(1_709_210_096.0));
+        assert_eq!(parse_iso8601("2024-02-29T14:34:56+02:00"), Some(1_709_210_096.0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00"), Some(0.0));
+        assert_eq!(parse_iso8601("nonsense"), None);
     }
 }

@@ -6,6 +6,8 @@ nwp500-python 9.3.0's names and import paths.
 """
 
 from ._core import __version__ as _core_version
+from .api_client import NavienAPIClient
+from .auth import NavienAuthClient, authenticate, refresh_access_token
 from .events import EventEmitter, EventListener
 from .exceptions import (
     APIError,
@@ -41,6 +43,16 @@ from .mqtt import (
     PeriodicRequestType,
     QoS,
 )
+from .models import (
+    AuthenticationResponse,
+    AuthTokens,
+    Device,
+    DeviceInfo,
+    FirmwareInfo,
+    Location,
+    TOUInfo,
+    UserInfo,
+)
 from .mqtt_events import (
     ConnectionInterruptedEvent,
     ConnectionResumedEvent,
@@ -50,6 +62,18 @@ from .mqtt_events import (
 __version__ = "3.0.0.dev0"
 
 __all__ = [
+    "AuthTokens",
+    "AuthenticationResponse",
+    "Device",
+    "DeviceInfo",
+    "FirmwareInfo",
+    "Location",
+    "NavienAPIClient",
+    "NavienAuthClient",
+    "TOUInfo",
+    "UserInfo",
+    "authenticate",
+    "refresh_access_token",
     "APIError",
     "AuthenticationError",
     "ConnectionDropError",

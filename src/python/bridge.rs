@@ -31,8 +31,13 @@ pub(crate) enum Completion {
 
 pub(crate) type CredentialReply = oneshot::Sender<Result<Option<AwsCredentials>, CredentialError>>;
 
+/// Turns a finished operation into its Python result, on the loop thread.
+pub(crate) type Resolver = Box<dyn FnOnce(pyo3::Python<'_>) -> pyo3::PyResult<pyo3::Py<pyo3::PyAny>> + Send>;
+
 pub(crate) enum Delivery {
     Session(SessionEvent),
+    /// A future registered with the reader itself (see `BridgeReader::new_future`).
+    Resolve { id: u64, resolver: Resolver },
     Complete { id: u64, completion: Completion },
     Credentials { step: CredentialStep, reply: CredentialReply },
 }

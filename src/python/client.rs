@@ -353,7 +353,7 @@ impl MqttClientCore {
     fn new_future<'py>(&self, slf: &Bound<'py, Self>, kind: PendingKind) -> PyResult<(u64, Bound<'py, PyAny>)> {
         let py = slf.py();
         let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
-        BridgeReader::attach(self.reader.bind(py), &event_loop, slf.as_any())?;
+        BridgeReader::attach(self.reader.bind(py), &event_loop, Some(slf.as_any()))?;
         let future = event_loop.call_method0("create_future")?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Pending { future: future.clone().unbind(), kind });
@@ -386,6 +386,7 @@ impl MqttClientCore {
                     credentials::serve(py, this.auth.bind(py), step, reply, this.last_auth_error.clone())
                 }
                 Delivery::Session(event) => this.on_session_event(slf, event),
+                Delivery::Resolve { .. } => {} // the reader settles those itself
             }
         }
     }

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod client;
+mod cloud;
 mod config;
 mod credentials;
 mod diagnostics;
@@ -53,6 +54,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::PyConfig>()?;
     m.add_class::<client::MqttClientCore>()?;
     m.add_class::<diagnostics::DiagnosticsCore>()?;
+    m.add_class::<cloud::CloudCore>()?;
     m.add_function(wrap_pyfunction!(topic_matches_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(drop_cause_for_error_name, m)?)?;
     m.add_function(wrap_pyfunction!(presign_websocket_query, m)?)?;

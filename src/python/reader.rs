@@ -2,12 +2,14 @@
 //! becomes readable. It holds the client only weakly, so a client nobody references can be
 //! collected (and its session ended) even while the loop still watches the socket.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
-use super::bridge::{Bridge, Delivery};
+use super::bridge::{Bridge, Delivery, Resolver};
 use super::client::MqttClientCore;
 use crate::session::{CredentialError, SessionEvent};
 
@@ -15,6 +17,9 @@ use crate::session::{CredentialError, SessionEvent};
 pub struct BridgeReader {
     bridge: Arc<Bridge>,
     state: Mutex<ReaderState>,
+    next_id: AtomicU64,
+    /// Futures waiting for a `Delivery::Resolve`; only touched on the loop thread.
+    futures: Mutex<HashMap<u64, Py<PyAny>>>,
 }
 
 #[derive(Default)]
@@ -25,13 +30,57 @@ struct ReaderState {
 
 impl BridgeReader {
     pub(crate) fn new(bridge: Arc<Bridge>) -> Self {
-        Self { bridge, state: Mutex::new(ReaderState::default()) }
+        Self {
+            bridge,
+            state: Mutex::new(ReaderState::default()),
+            next_id: AtomicU64::new(1),
+            futures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A future on the running loop that `resolve` will settle; attaches to that loop.
+    pub(crate) fn new_future<'py>(slf: &Bound<'py, Self>) -> PyResult<(u64, Bound<'py, PyAny>)> {
+        let py = slf.py();
+        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+        Self::attach(slf, &event_loop, None)?;
+        let future = event_loop.call_method0("create_future")?;
+        let this = slf.borrow();
+        let id = this.next_id.fetch_add(1, Ordering::Relaxed);
+        this.futures.lock().unwrap_or_else(|p| p.into_inner()).insert(id, future.clone().unbind());
+        Ok((id, future))
+    }
+
+    /// Runtime side: settles future `id` with whatever `outcome` resolves to.
+    pub(crate) fn settle_later(bridge: &Arc<Bridge>, id: u64, outcome: impl std::future::Future<Output = Resolver> + Send + 'static) {
+        let bridge = bridge.clone();
+        super::runtime::handle().spawn(async move {
+            let resolver = outcome.await;
+            bridge.push(Delivery::Resolve { id, resolver });
+        });
+    }
+
+    fn resolve(&self, py: Python<'_>, id: u64, resolver: Resolver) {
+        let Some(future) = self.futures.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) else { return };
+        let future = future.bind(py);
+        if future.call_method0("done").and_then(|d| d.is_truthy()).unwrap_or(true) {
+            return; // the awaiting side gave up
+        }
+        let _ = match resolver(py) {
+            Ok(value) => future.call_method1("set_result", (value,)),
+            Err(err) => future.call_method1("set_exception", (err.value(py),)),
+        };
     }
 
     /// Watches the bridge socket from `event_loop` (moving off a previous loop if needed).
-    pub fn attach(slf: &Bound<'_, Self>, event_loop: &Bound<'_, PyAny>, client: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// `client`, when given, receives the session's deliveries.
+    pub fn attach(slf: &Bound<'_, Self>, event_loop: &Bound<'_, PyAny>, client: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let this = slf.borrow();
         let mut state = this.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = client {
+            if state.client.is_none() {
+                state.client = Some(PyWeakrefReference::new(client)?.into_any().unbind());
+            }
+        }
         if state.event_loop.as_ref().is_some_and(|l| l.bind(slf.py()).is(event_loop)) {
             return Ok(());
         }
@@ -43,7 +92,6 @@ impl BridgeReader {
         }
         event_loop.call_method1("add_reader", (this.bridge.fd(), slf))?;
         state.event_loop = Some(event_loop.clone().unbind());
-        state.client = Some(PyWeakrefReference::new(client)?.into_any().unbind());
         Ok(())
     }
 
@@ -62,7 +110,19 @@ impl BridgeReader {
 #[pymethods]
 impl BridgeReader {
     fn __call__(&self, py: Python<'_>) {
-        let deliveries = self.bridge.take();
+        let mut deliveries = self.bridge.take();
+        if deliveries.is_empty() {
+            return;
+        }
+        // Own futures first-come as delivered; the rest belongs to the client, in order.
+        let mut rest = std::collections::VecDeque::with_capacity(deliveries.len());
+        for delivery in deliveries.drain(..) {
+            match delivery {
+                Delivery::Resolve { id, resolver } => self.resolve(py, id, resolver),
+                other => rest.push_back(other),
+            }
+        }
+        let deliveries = rest;
         if deliveries.is_empty() {
             return;
         }

@@ -122,6 +122,13 @@ class DropPatternAnalysis:
         return dataclasses.asdict(self)
 
 
+def _text(value: str | None) -> str | None:
+    # Text from the OS can carry lone surrogates (undecodable bytes); keep the drop, mark them.
+    if value is None:
+        return None
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _error_fields(error: BaseException | None) -> tuple[str | None, str | None, int | None, str | None]:
     if error is None:
         return None, None, None, None
@@ -132,7 +139,7 @@ def _error_fields(error: BaseException | None) -> tuple[str | None, str | None, 
     cause = getattr(error, "cause", None)
     if not isinstance(cause, str) or not cause:
         cause = drop_cause_for_error_name(name) if name else None
-    return name, str(error), code, cause
+    return _text(name), _text(str(error)), code, _text(cause)
 
 
 class MqttDiagnosticsCollector:
@@ -204,7 +211,7 @@ class MqttDiagnosticsCollector:
     ) -> None:
         """Record a successful connection; any ``event_type`` string is accepted."""
         record = self._core.record_connection(
-            str(event_type),
+            _text(str(event_type)),
             bool(session_present),
             None if return_code is None else int(return_code),
             attempt_number,
@@ -224,7 +231,7 @@ class MqttDiagnosticsCollector:
     def record_system_event(self, kind: str, detail: str = "") -> None:
         """Note a host event (suspend, Wi-Fi change, cron job, DHCP renewal, ...) so
         :meth:`analyze` can relate drops to it. Wall-clock jumps are noted automatically."""
-        self._core.record_system_event(str(kind), str(detail))
+        self._core.record_system_event(_text(str(kind)), _text(str(detail)))
 
     async def update_metrics(self) -> None:
         """Refresh the current session uptime (``get_metrics()`` does it too)."""

@@ -1,0 +1,100 @@
+"""The Navien device REST API: ``NavienAPIClient`` (nwp500 9.3.0 API).
+
+Requests go through the auth client's session in the Rust core: tokens are renewed before a
+call when near expiry, and a 401 refreshes once and retries once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .auth import NavienAuthClient
+from .config import api_base_url
+from .exceptions import AuthenticationError
+from .models import Device, FirmwareInfo, TOUInfo
+
+__all__ = ["NavienAPIClient"]
+
+
+class NavienAPIClient:
+    """Lists devices and reads device, firmware and time-of-use information.
+
+    Args:
+        auth_client: a signed-in :class:`~nwp500.auth.NavienAuthClient`.
+        base_url: REST base URL; default ``NWP500_API_BASE_URL`` or the Navien cloud.
+        session: accepted for compatibility; unused (see ``NavienAuthClient``).
+
+    Raises:
+        ValueError: ``auth_client`` is not signed in.
+        APIError: a call failed (``.code`` is the Navien or HTTP code).
+    """
+
+    def __init__(self, auth_client: NavienAuthClient, base_url: str | None = None, session: Any = None) -> None:
+        if not auth_client.is_authenticated:
+            raise ValueError("auth_client must be authenticated before creating NavienAPIClient")
+        self._auth = auth_client
+        self.base_url = (base_url or api_base_url()).rstrip("/")
+        self._session = session
+
+    async def __aenter__(self) -> NavienAPIClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self._auth.is_authenticated
+
+    @property
+    def user_email(self) -> str | None:
+        return self._auth.user_email
+
+    def _email(self) -> str:
+        email = self._auth.user_email
+        if not email:
+            raise AuthenticationError("Must authenticate first")
+        return email
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
+        return await self._auth._core.request(
+            method,
+            self.base_url + path,
+            json.dumps(body) if body is not None else None,
+            list(query.items()) if query else None,
+        )
+
+    async def list_devices(self, offset: int = 0, count: int = 20) -> list[Device]:
+        """The account's devices (at most ``count``, which the API caps at 20)."""
+        body = await self._call("POST", "/device/list", {"offset": offset, "count": count, "userId": self._email()})
+        return [Device.from_dict(d) for d in body.get("data") or []]
+
+    async def get_device_info(self, mac_address: str, additional_value: str = "") -> Device:
+        body = await self._call("POST", "/device/info", {
+            "macAddress": mac_address, "additionalValue": additional_value, "userId": self._email()})
+        return Device.from_dict(body.get("data") or {})
+
+    async def get_firmware_info(self, mac_address: str, additional_value: str = "") -> list[FirmwareInfo]:
+        body = await self._call("POST", "/device/firmware/info", {
+            "macAddress": mac_address, "additionalValue": additional_value, "userId": self._email()})
+        return [FirmwareInfo.from_dict(f) for f in (body.get("data") or {}).get("firmwares") or []]
+
+    async def get_tou_info(self, mac_address: str, additional_value: str, controller_id: str,
+                           user_type: str = "O") -> TOUInfo:
+        body = await self._call("GET", "/device/tou", query={
+            "additionalValue": additional_value, "controllerId": controller_id, "macAddress": mac_address,
+            "userId": self._email(), "userType": user_type})
+        return TOUInfo.from_dict(body.get("data") or {})
+
+    async def update_push_token(self, push_token: str, model_name: str = "Python Client", app_version: str = "1.0.0",
+                                os: str = "Python", os_version: str = "3.8+") -> bool:
+        await self._call("POST", "/app/update-push-token", {
+            "modelName": model_name, "appVersion": app_version, "os": os, "osVersion": os_version,
+            "userId": self._email(), "pushToken": push_token})
+        return True
+
+    async def get_first_device(self) -> Device | None:
+        devices = await self.list_devices(count=1)
+        return devices[0] if devices else None

@@ -1,0 +1,169 @@
+//! `CloudCore`: the Navien REST session behind `NavienAuthClient` and `NavienAPIClient`.
+//! Every request runs on the runtime; its result reaches asyncio through the loop bridge.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::bridge::{Bridge, Resolver};
+use super::errors::nwp_error;
+use super::reader::BridgeReader;
+use crate::cloud::{CloudError, ErrorKind, NavienCloud, Session, Tokens};
+
+#[pyclass(module = "nwp500._core", name = "CloudCore")]
+pub struct CloudCore {
+    cloud: Arc<NavienCloud>,
+    bridge: Arc<Bridge>,
+    reader: Py<BridgeReader>,
+}
+
+fn to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
+    Ok(py.import("json")?.call_method1("loads", (value.to_string(),))?.unbind())
+}
+
+fn cloud_error(py: Python<'_>, e: &CloudError) -> PyErr {
+    let class = match e.kind {
+        ErrorKind::InvalidCredentials => "InvalidCredentialsError",
+        ErrorKind::Authentication => "AuthenticationError",
+        ErrorKind::TokenRefresh => "TokenRefreshError",
+        ErrorKind::Api => "APIError",
+        ErrorKind::Usage => return PyValueError::new_err(e.message.clone()),
+    };
+    let kwargs = PyDict::new(py);
+    let build = || -> PyResult<()> {
+        let key = if e.kind == ErrorKind::Api { "code" } else { "status_code" };
+        kwargs.set_item(key, e.status_code)?;
+        kwargs.set_item("response", e.response.as_ref().map(|r| to_py(py, r)).transpose()?)?;
+        kwargs.set_item("retriable", e.retriable)?;
+        Ok(())
+    };
+    if let Err(err) = build() {
+        return err;
+    }
+    nwp_error(py, class, &e.message, Some(&kwargs))
+}
+
+fn session_value(s: &Session) -> Value {
+    json!({
+        "user_info": s.user_info,
+        "tokens": s.tokens.to_json(),
+        "legal": s.legal,
+        "code": s.code,
+        "message": s.message,
+    })
+}
+
+/// Settles with the JSON value `outcome` produces, or the matching exception.
+fn settle_json(result: Result<Value, CloudError>) -> Resolver {
+    Box::new(move |py| match result {
+        Ok(value) => to_py(py, &value),
+        Err(e) => Err(cloud_error(py, &e)),
+    })
+}
+
+impl CloudCore {
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        work: impl std::future::Future<Output = Result<Value, CloudError>> + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (id, future) = BridgeReader::new_future(self.reader.bind(py))?;
+        BridgeReader::settle_later(&self.bridge, id, async move { settle_json(work.await) });
+        Ok(future)
+    }
+}
+
+#[pymethods]
+impl CloudCore {
+    #[new]
+    #[pyo3(signature = (base_url, user_id, password, timeout, stored_tokens=None))]
+    fn new(py: Python<'_>, base_url: &str, user_id: &str, password: &str, timeout: f64, stored_tokens: Option<&str>) -> PyResult<Self> {
+        if !timeout.is_finite() || timeout <= 0.0 {
+            return Err(PyValueError::new_err(format!("timeout must be > 0 seconds, got {timeout}")));
+        }
+        let stored = stored_tokens
+            .map(|text| {
+                let value: Value = serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("stored_tokens: {e}")))?;
+                Tokens::from_json(&value, crate::cloud::now()).map_err(|e| PyValueError::new_err(format!("stored_tokens: {e}")))
+            })
+            .transpose()?;
+        let cloud = NavienCloud::new(base_url, user_id, password, Duration::from_secs_f64(timeout), stored)
+            .map_err(|e| cloud_error(py, &e))?;
+        let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        let reader = Py::new(py, BridgeReader::new(bridge.clone()))?;
+        Ok(Self { cloud: Arc::new(cloud), bridge, reader })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.cloud.base_url.clone()
+    }
+
+    #[getter]
+    fn user_email(&self) -> Option<String> {
+        self.cloud.user_email()
+    }
+
+    #[getter]
+    fn has_stored_credentials(&self) -> bool {
+        self.cloud.has_stored_credentials()
+    }
+
+    #[getter]
+    fn is_authenticated(&self) -> bool {
+        self.cloud.session().is_some()
+    }
+
+    /// The session (user info, tokens in storage form) or `None` before sign-in.
+    fn session(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.cloud.session().map(|s| to_py(py, &session_value(&s))).transpose()
+    }
+
+    fn sign_in<'py>(&self, py: Python<'py>, user_id: Option<String>, password: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.sign_in(user_id.as_deref(), password.as_deref()).await.map(|s| session_value(&s)) })
+    }
+
+    fn refresh<'py>(&self, py: Python<'py>, refresh_token: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.refresh(refresh_token.as_deref()).await.map(|t| t.to_json()) })
+    }
+
+    fn ensure_valid<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.ensure_valid().await.map(|t| t.map_or(Value::Null, |t| t.to_json())) })
+    }
+
+    fn enter<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.enter().await.map(|()| Value::Null) })
+    }
+
+    fn re_authenticate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.re_authenticate().await.map(|s| session_value(&s)) })
+    }
+
+    /// One REST call; `body` is JSON text, `query` name/value pairs. Resolves to the body.
+    #[pyo3(signature = (method, path, body=None, query=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: String,
+        body: Option<&str>,
+        query: Option<Vec<(String, String)>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).map_err(|e| PyValueError::new_err(format!("method: {e}")))?;
+        let body = body
+            .map(|text| serde_json::from_str::<Value>(text).map_err(|e| PyValueError::new_err(format!("body: {e}"))))
+            .transpose()?;
+        let cloud = self.cloud.clone();
+        self.run(py, async move { cloud.api(method, &path, body, query.unwrap_or_default()).await })
+    }
+}
