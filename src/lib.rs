@@ -12,6 +12,7 @@ pub mod cloud;
 pub mod config;
 pub mod diagnostics;
 pub mod drop_cause;
+pub mod protocol;
 pub mod queue;
 pub mod redact;
 pub mod session;

@@ -9,6 +9,7 @@ mod credentials;
 mod diagnostics;
 mod errors;
 mod logging;
+mod protocol;
 mod reader;
 mod runtime;
 
@@ -56,6 +57,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<diagnostics::DiagnosticsCore>()?;
     m.add_class::<cloud::CloudCore>()?;
     m.add_function(wrap_pyfunction!(topic_matches_pattern, m)?)?;
+    m.add_function(wrap_pyfunction!(protocol::build_command, m)?)?;
+    m.add_function(wrap_pyfunction!(protocol::fahrenheit_to_half_celsius, m)?)?;
     m.add_function(wrap_pyfunction!(drop_cause_for_error_name, m)?)?;
     m.add_function(wrap_pyfunction!(presign_websocket_query, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
