@@ -240,6 +240,15 @@ impl MqttClientCore {
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Withdraws one callback (compared with `==`) from `topic`; returns how many callbacks the
+    /// topic still has, so the caller can unsubscribe when none are left.
+    fn _remove_callback(&self, py: Python<'_>, topic: &str, callback: Bound<'_, PyAny>) -> usize {
+        let mut subs = self.subscriptions.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = subs.iter_mut().find(|s| s.topic == topic) else { return 0 };
+        s.callbacks.retain(|c| !c.bind(py).eq(&callback).unwrap_or(false));
+        s.callbacks.len()
+    }
+
     fn _reset_reconnect(&self) {
         self.session.reset_reconnect();
     }

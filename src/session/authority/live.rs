@@ -1,0 +1,265 @@
+//! The connected half of the state machine: restoring the session after a (re)connect,
+//! serving commands on a live link, watching the ping deadline, and handling the drop.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use rumqttc::{Event, Outgoing, Packet, SubscribeReasonCode};
+use tokio::time::sleep_until;
+
+use super::super::inflight::complete;
+use super::super::link::Link;
+use super::super::*;
+use super::{link_gone, Authority, Phase, TARGET_CLIENT, TARGET_QUEUE, TARGET_RECONNECT};
+use crate::backoff::STABLE_CONNECTION;
+use crate::diagnostics::DropInput;
+use crate::drop_cause::{classify, DropCause, DropError};
+
+impl Authority {
+
+    /// A link just came up: restore subscriptions, flush the queue, then tell everyone.
+    /// `recovered` is `None` for a `connect()`, `Some(deep)` for a reconnect.
+    pub(super) async fn came_up(&mut self, mut link: Link, recovered: Option<bool>) -> Phase {
+        let session_present = link.session_present;
+        if let Err(error) = self.restore(&mut link).await {
+            self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection lost while restoring the session: {error}"));
+            return self.dropped(link, error).await;
+        }
+        self.shared.connected.store(true, Ordering::Release);
+        self.shared.reconnecting.store(false, Ordering::Release);
+        let info = ConnectInfo { session_present };
+        for reply in self.waiting_connects.drain(..) {
+            let _ = reply.send(Ok(info));
+        }
+        let event_type = match recovered {
+            None => "connected",
+            Some(true) => "deep_reconnected",
+            Some(false) => "resumed",
+        };
+        let attempt = if recovered.is_some() { i64::from(self.attempts) } else { 0 };
+        self.diag().record_connection(event_type, session_present, Some(0), attempt);
+        match recovered {
+            None => self.log(LogLevel::Info, TARGET_CLIENT, format!("Connected (session_present={session_present})")),
+            Some(deep) => {
+                let kind = if deep { "Deep" } else { "Quick" };
+                self.log(LogLevel::Info, TARGET_RECONNECT, format!("{kind} reconnection successful after {} attempt(s)", self.attempts));
+                self.sink.deliver(SessionEvent::Resumed { return_code: 0, session_present, deep, attempt: self.attempts });
+            }
+        }
+        Phase::Live(link)
+    }
+
+    /// Resubscribes every tracked topic and waits for the SUBACKs, then hands the whole offline
+    /// queue to the link, oldest first.
+    async fn restore(&mut self, link: &mut Link) -> Result<(), DropError> {
+        for (topic, qos) in self.subscriptions.clone() {
+            self.inflight.submitted_subscribe(topic.clone(), None);
+            if link.client.subscribe(topic, qos).await.is_err() {
+                return Err(link_gone());
+            }
+        }
+        let deadline = tokio::time::Instant::now() + self.settings.operation_timeout;
+        let mut ping_deadline = None;
+        while self.inflight.pending_subscribes() > 0 {
+            tokio::select! {
+                event = link.events.recv() => self.on_link_event(event, &mut ping_deadline)?,
+                _ = sleep_until(deadline) => return Err(DropError::connect_timeout(self.settings.operation_timeout)),
+            }
+        }
+        let now = Instant::now();
+        loop {
+            let next = {
+                let mut expired = Vec::new();
+                let next = self.shared.queue().pop_fresh(now, |m, age| expired.push((m.topic, age)));
+                for (topic, age) in expired {
+                    self.log(
+                        LogLevel::Warning,
+                        TARGET_QUEUE,
+                        format!("Discarding expired queued command to '{}' (age {:.0}s)", crate::redact::topic(&topic), age.as_secs_f64()),
+                    );
+                }
+                next
+            };
+            let Some((queued_at, message)) = next else { break };
+            self.submit_publish(link, queued_at, message, None).await?;
+        }
+        Ok(())
+    }
+
+    async fn submit_publish(
+        &mut self,
+        link: &Link,
+        queued_at: Instant,
+        message: Outbound,
+        reply: Option<Reply<PublishOutcome>>,
+    ) -> Result<(), DropError> {
+        let Outbound { topic, payload, qos } = message.clone();
+        self.inflight.submitted_publish(queued_at, message, reply);
+        link.client.publish(topic, qos, false, payload).await.map_err(|_| link_gone())
+    }
+
+    pub(super) async fn live(&mut self, mut link: Link) -> Phase {
+        let stable_at = tokio::time::Instant::from_std(link.connected_at) + STABLE_CONNECTION;
+        let mut stable = self.attempts == 0;
+        let mut ping_deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86_400);
+            let result = tokio::select! {
+                event = link.events.recv() => self.on_link_event(event, &mut ping_deadline),
+                cmd = self.rx.recv() => match cmd {
+                    None => {
+                        link.close(true).await;
+                        return Phase::Closed;
+                    }
+                    Some(Command::Disconnect { reply }) => {
+                        link.close(true).await;
+                        self.after_link_closed(OpError::Cancelled);
+                        self.diag().record_disconnect();
+                        self.log(LogLevel::Info, TARGET_CLIENT, "Disconnected successfully".into());
+                        let _ = reply.send(());
+                        return Phase::Idle;
+                    }
+                    Some(cmd) => self.live_command(&link, cmd).await,
+                },
+                _ = sleep_until(ping_deadline.unwrap_or(far)), if ping_deadline.is_some() => {
+                    Err(DropError::ping_deadline(self.settings.ping_timeout))
+                }
+                _ = sleep_until(stable_at), if !stable => {
+                    stable = true;
+                    self.set_attempts(0);
+                    Ok(())
+                }
+            };
+            if let Err(error) = result {
+                return self.dropped(link, error).await;
+            }
+        }
+    }
+
+    async fn live_command(&mut self, link: &Link, cmd: Command) -> Result<(), DropError> {
+        match cmd {
+            Command::Publish { message, reply } => {
+                self.diag().record_publish(false);
+                self.submit_publish(link, Instant::now(), message, Some(reply)).await
+            }
+            Command::Subscribe { topic, qos, reply } => {
+                match self.subscriptions.iter_mut().find(|(t, _)| *t == topic) {
+                    Some(entry) => entry.1 = qos,
+                    None => self.subscriptions.push((topic.clone(), qos)),
+                }
+                self.inflight.submitted_subscribe(topic.clone(), Some(reply));
+                link.client.subscribe(topic, qos).await.map_err(|_| link_gone())
+            }
+            Command::Unsubscribe { topic, reply } => {
+                self.subscriptions.retain(|(t, _)| *t != topic);
+                self.inflight.submitted_unsubscribe(topic.clone(), Some(reply));
+                link.client.unsubscribe(topic).await.map_err(|_| link_gone())
+            }
+            Command::Connect { settings, reply } => {
+                // Already connected: 9.3.0 returns True. New settings apply to the next link.
+                self.apply_settings(*settings);
+                let _ = reply.send(Ok(ConnectInfo { session_present: link.session_present }));
+                Ok(())
+            }
+            Command::ResetReconnect => {
+                self.set_attempts(0);
+                Ok(())
+            }
+            Command::Disconnect { .. } => unreachable!("handled by live()"),
+        }
+    }
+
+    fn on_link_event(
+        &mut self,
+        event: Option<Result<Event, rumqttc::ConnectionError>>,
+        ping_deadline: &mut Option<tokio::time::Instant>,
+    ) -> Result<(), DropError> {
+        let event = match event {
+            None => return Err(link_gone()),
+            Some(Err(e)) => return Err(classify(&e)),
+            Some(Ok(event)) => event,
+        };
+        match event {
+            Event::Incoming(Packet::Publish(p)) => {
+                let topic = p.topic.clone();
+                self.sink.deliver(SessionEvent::Message { topic, payload: p.payload.to_vec() });
+            }
+            Event::Incoming(Packet::PubAck(ack)) => self.inflight.publish_acked(ack.pkid),
+            Event::Incoming(Packet::PubComp(ack)) => self.inflight.publish_acked(ack.pkid),
+            Event::Incoming(Packet::SubAck(ack)) => {
+                let granted = ack.return_codes.iter().all(|c| !matches!(c, SubscribeReasonCode::Failure));
+                if let Some((topic, false)) = self.inflight.subscribe_acked(ack.pkid, granted) {
+                    self.subscriptions.retain(|(t, _)| *t != topic);
+                    self.log(LogLevel::Warning, TARGET_CLIENT, format!("Broker refused subscription to '{}'", crate::redact::topic(&topic)));
+                }
+            }
+            Event::Incoming(Packet::UnsubAck(ack)) => self.inflight.unsubscribe_acked(ack.pkid),
+            Event::Incoming(Packet::PingResp) => *ping_deadline = None,
+            Event::Outgoing(Outgoing::PingReq) => {
+                if ping_deadline.is_none() {
+                    *ping_deadline = Some(tokio::time::Instant::now() + self.settings.ping_timeout);
+                }
+            }
+            Event::Outgoing(Outgoing::Publish(pkid)) => self.inflight.publish_sent(pkid),
+            Event::Outgoing(Outgoing::Subscribe(pkid)) => self.inflight.subscribe_sent(pkid),
+            Event::Outgoing(Outgoing::Unsubscribe(pkid)) => self.inflight.unsubscribe_sent(pkid),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Returns unacknowledged publishes to the front of the queue (their callers get 0, as for
+    /// any queued publish) or, with the queue disabled, fails them.
+    fn after_link_closed(&mut self, error: OpError) {
+        self.shared.connected.store(false, Ordering::Release);
+        let (publishes, unconfirmed_topics) = self.inflight.abandon(&error);
+        // A SUBSCRIBE cut off before its SUBACK is not tracked: its caller was told it failed.
+        self.subscriptions.retain(|(t, _)| !unconfirmed_topics.contains(t));
+        if publishes.is_empty() {
+            return;
+        }
+        if !self.settings.enable_command_queue {
+            for p in publishes {
+                complete(p.reply, Err(error.clone()));
+            }
+            return;
+        }
+        let mut entries = Vec::with_capacity(publishes.len());
+        for p in publishes {
+            complete(p.reply, Ok(PublishOutcome::Queued));
+            entries.push((p.queued_at, p.message));
+        }
+        let overflow = self.shared.queue().restore_front(entries);
+        if !overflow.is_empty() {
+            self.log(LogLevel::Warning, TARGET_QUEUE, format!("Command queue full, dropped {} newest command(s)", overflow.len()));
+        }
+    }
+
+    async fn dropped(&mut self, link: Link, error: DropError) -> Phase {
+        link.close(false).await;
+        self.after_link_closed(OpError::Dropped(error.clone()));
+        self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection interrupted: {error}"));
+        self.force_deep |= error.cause == DropCause::CredentialsExpired;
+        self.diag().record_drop(DropInput {
+            error_name: Some(error.name().to_string()),
+            error_message: Some(error.to_string()),
+            error_code: Some(i64::from(error.code())),
+            cause: Some(error.cause.as_str().to_string()),
+            reconnect_attempt: i64::from(self.attempts),
+            active_subscriptions: self.subscriptions.len() as i64,
+            queued_commands: self.shared.queued() as i64,
+        });
+        self.sink.deliver(SessionEvent::Interrupted {
+            error,
+            attempt: self.attempts,
+            active_subscriptions: self.subscriptions.len(),
+            queued_commands: self.shared.queued(),
+        });
+        if self.settings.auto_reconnect {
+            Phase::Reconnecting
+        } else {
+            self.fail_waiting_connects(OpError::NotConnected);
+            Phase::Idle
+        }
+    }
+}
