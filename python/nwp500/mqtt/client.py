@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from .._core import MqttClientCore
 from ..events import EventEmitter
+from .control import DeviceControlMixin
+from .device_subscriptions import DeviceSubscriptionsMixin
 from .diagnostics import MqttDiagnosticsCollector
 from .types import QoS
 
@@ -38,7 +40,7 @@ class _SubscriptionView:
         return {t: QoS(q) for t, q in self._client._subscriptions().items()}
 
 
-class NavienMqttClient(MqttClientCore, EventEmitter):
+class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMixin, EventEmitter):
     """Keeps one MQTT connection to the Navien cloud (or any broker) alive.
 
     Construct with an authenticated auth client (anything with nwp500's ``NavienAuthClient``
@@ -64,6 +66,7 @@ class NavienMqttClient(MqttClientCore, EventEmitter):
         EventEmitter.__init__(self)
         self._event_tail: asyncio.Future[None] | None = None
         self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core)
+        self._device_state_init()
 
     @property
     def diagnostics(self) -> MqttDiagnosticsCollector:

@@ -1,0 +1,229 @@
+"""Typed device subscriptions, per-device state events and periodic requests of
+``NavienMqttClient`` (nwp500 9.3.0 names and semantics).
+
+Handlers run on the asyncio loop thread. A malformed or incomplete status or feature is
+logged and skipped: it never reaches the callback and never breaks the callback loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Any, Callable
+
+from .._core import topic_matches_pattern  # noqa: F401 - re-exported for symmetry with utils
+from ..exceptions import Nwp500Error
+from ..mqtt_events import FeatureReceivedEvent, StatusReceivedEvent
+from .control import _address
+from .periodic_types import PeriodicRequestType
+
+__all__ = ["DeviceSubscriptionsMixin"]
+
+_logger = logging.getLogger("nwp500.mqtt.subscriptions")
+_periodic_logger = logging.getLogger("nwp500.mqtt.periodic")
+
+
+def _call(callback: Callable[..., Any], *args: Any) -> None:
+    try:
+        result = callback(*args)
+        if inspect.isawaitable(result):
+            asyncio.ensure_future(result)
+    except Exception:  # noqa: BLE001 - one callback must not break the message loop
+        _logger.exception("Error in device callback")
+
+
+class DeviceSubscriptionsMixin:
+    """Mixed into ``NavienMqttClient``: needs ``subscribe``, ``client_id``,
+    ``_deliver_event`` and the command methods."""
+
+    def _device_state_init(self) -> None:
+        self._features: dict[str, Any] = {}
+        self._tracker: Any = None
+        self._periodic_tasks: dict[str, asyncio.Task[None]] = {}
+        # (topic, user callback) -> the wrapper registered with the core, for removal.
+        self._wrappers: dict[tuple[str, Any], Callable[[str, dict[str, Any]], None]] = {}
+
+    def _device_filter(self, device: Any) -> str:
+        device_type, mac, _ = _address(device)
+        return f"cmd/{device_type}/navilink-{mac}/#"
+
+    def _client_response_topic(self, device: Any, kind: str) -> str:
+        return f"cmd/{_address(device)[0]}/{self.client_id}/res/{kind}/rd"
+
+    async def subscribe_device(self, device: Any, callback: Callable[[str, dict[str, Any]], Any]) -> int:
+        """Every message on the device's topic tree, raw: ``callback(topic, message)``."""
+        return await self.subscribe(self._device_filter(device), callback)
+
+    async def subscribe_device_status(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Parsed statuses: ``callback(DeviceStatus)``; also emits ``status_received`` and the
+        per-device change events (``temperature_changed``, ``heating_started``, ...)."""
+        from ..device_models import DeviceStatus, get_response_data
+
+        mac = _address(device)[1]
+
+        def on_message(topic: str, message: dict[str, Any]) -> None:
+            data = get_response_data(message, "status")
+            if not data:
+                return  # our own request echoed back, or another kind of reply
+            try:
+                status = DeviceStatus.model_validate(data)
+            except (ValueError, TypeError, KeyError) as exc:
+                _logger.warning("Skipping malformed status: %s", exc)
+                return
+            status.mac_address = mac
+            self._deliver_event("status_received", StatusReceivedEvent(device_mac=mac, status=status))
+            if self._tracker is None:
+                from ..state_tracker import DeviceStateTracker
+
+                self._tracker = DeviceStateTracker()
+            for name, event in self._tracker.update(mac, status):
+                self._deliver_event(name, event)
+            _call(callback, status)
+
+        return await self._subscribe_wrapped(self._device_filter(device), callback, on_message)
+
+    async def _subscribe_wrapped(self, topic: str, callback: Any, wrapper: Callable[[str, dict[str, Any]], None]) -> int:
+        self._wrappers[(topic, callback)] = wrapper
+        try:
+            return await self.subscribe(topic, wrapper)
+        except BaseException:
+            self._wrappers.pop((topic, callback), None)
+            raise
+
+    async def _unsubscribe_wrapped(self, topic: str, callback: Any) -> int:
+        wrapper = self._wrappers.pop((topic, callback), None)
+        if wrapper is None:
+            return 0
+        if self._remove_callback(topic, wrapper) == 0 and self.is_connected:
+            return await self.unsubscribe(topic)
+        return 0
+
+    async def unsubscribe_device_status(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Withdraw one status callback; UNSUBSCRIBE only when the topic has none left."""
+        return await self._unsubscribe_wrapped(self._device_filter(device), callback)
+
+    async def unsubscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        return await self._unsubscribe_wrapped(self._device_filter(device), callback)
+
+    async def subscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Parsed features: ``callback(DeviceFeature)``; also emits ``feature_received`` and
+        caches the feature (its limits check ``set_dhw_temperature``)."""
+        from ..device_models import DeviceFeature, get_response_data
+
+        mac = _address(device)[1]
+
+        def on_message(topic: str, message: dict[str, Any]) -> None:
+            data = get_response_data(message, "feature")
+            if not data:
+                return
+            try:
+                feature = DeviceFeature.model_validate(data)
+            except (ValueError, TypeError, KeyError) as exc:
+                _logger.warning("Skipping malformed feature: %s", exc)
+                return
+            feature.mac_address = mac
+            self._features[mac] = feature
+            self._deliver_event("feature_received", FeatureReceivedEvent(device_mac=mac, feature=feature))
+            _call(callback, feature)
+
+        return await self._subscribe_wrapped(self._device_filter(device), callback, on_message)
+
+    async def _subscribe_response(self, device: Any, kind: str, model: Any, callback: Callable[[Any], Any]) -> int:
+        def on_message(topic: str, message: dict[str, Any]) -> None:
+            response = message.get("response") if isinstance(message, dict) else None
+            if not isinstance(response, dict):
+                return
+            try:
+                parsed = model.model_validate(response)
+            except (ValueError, TypeError, KeyError) as exc:
+                _logger.warning("Skipping malformed %s response: %s", kind, exc)
+                return
+            _call(callback, parsed)
+
+        return await self.subscribe(self._client_response_topic(device, kind), on_message)
+
+    async def subscribe_energy_usage(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        from ..device_models import EnergyUsageResponse
+
+        return await self._subscribe_response(device, "energy-usage-daily-query", EnergyUsageResponse, callback)
+
+    async def subscribe_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        from ..device_models import ReservationSchedule
+
+        return await self._subscribe_response(device, "rsv", ReservationSchedule, callback)
+
+    async def subscribe_tou_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        from ..device_models import TOUReservationSchedule
+
+        return await self._subscribe_response(device, "tou", TOUReservationSchedule, callback)
+
+    async def ensure_device_info_cached(self, device: Any, timeout: float = 30.0) -> bool:
+        """Make sure the device's features are known (requesting them if needed); ``True``
+        when they are, ``False`` if none arrived within ``timeout``."""
+        mac = _address(device)[1]
+        if mac in self._features:
+            return True
+        arrived = asyncio.get_running_loop().create_future()
+
+        def on_feature(feature: Any) -> None:
+            if not arrived.done():
+                arrived.set_result(feature)
+
+        await self.subscribe_device_feature(device, on_feature)
+        try:
+            await self.request_device_info(device)
+            await asyncio.wait_for(asyncio.shield(arrived), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            await self._unsubscribe_wrapped(self._device_filter(device), on_feature)
+
+    # ---- periodic requests ------------------------------------------------------------------
+
+    async def start_periodic_requests(self, device: Any, request_type: PeriodicRequestType = PeriodicRequestType.DEVICE_STATUS,
+                                      period_seconds: float = 300.0) -> None:
+        """Send ``request_type`` now and every ``period_seconds`` while connected (skipped while
+        offline). Replaces an earlier task for the same device and type."""
+        request_type = PeriodicRequestType(request_type)
+        key = f"periodic_{request_type.value}_{_address(device)[1]}"
+        await self._stop_periodic(key)
+        self._periodic_tasks[key] = asyncio.create_task(self._periodic_loop(device, request_type, float(period_seconds)))
+
+    async def _periodic_loop(self, device: Any, request_type: PeriodicRequestType, period: float) -> None:
+        request = self.request_device_info if request_type == PeriodicRequestType.DEVICE_INFO else self.request_device_status
+        skipped = 0
+        while True:
+            if self.is_connected:
+                skipped = 0
+                try:
+                    await request(device)
+                except (Nwp500Error, TimeoutError) as exc:
+                    _periodic_logger.warning("Periodic %s request failed: %s", request_type.value, exc)
+            else:
+                skipped += 1
+                if skipped == 1 or skipped % 10 == 0:
+                    _periodic_logger.warning("Not connected; skipping periodic %s request", request_type.value)
+            await asyncio.sleep(period)
+
+    async def _stop_periodic(self, key: str) -> None:
+        task = self._periodic_tasks.pop(key, None)
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def stop_periodic_requests(self, device: Any, request_type: PeriodicRequestType | None = None) -> None:
+        mac = _address(device)[1]
+        kinds = [PeriodicRequestType(request_type)] if request_type is not None else list(PeriodicRequestType)
+        for kind in kinds:
+            await self._stop_periodic(f"periodic_{kind.value}_{mac}")
+
+    async def stop_all_periodic_tasks(self, _reason: str | None = None) -> None:
+        """Stop every periodic task. Never raises, connected or not (Home Assistant calls it
+        on teardown whatever state the client is in)."""
+        for key in list(self._periodic_tasks):
+            await self._stop_periodic(key)

@@ -1,0 +1,164 @@
+"""The device surface end to end against the simulated cloud: a real sign-in, a real
+websocket connection with SigV4, the emulated NWP500 answering, and a Home-Assistant-shaped
+lifecycle (see ../shared/reference/home-assistant-contract.md)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from helpers import run
+from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient, PeriodicRequestType
+from nwp500.mqtt_events import MqttClientEvents
+
+
+def _config(sim, **overrides) -> MqttConnectionConfig:
+    values = dict(endpoint=sim.mqtt_endpoint, keep_alive_secs=30, ping_timeout=2.0, initial_reconnect_delay=0.2,
+                  max_reconnect_delay=1.0, reconnect_jitter=False, operation_timeout=10.0)
+    values.update(overrides)
+    return MqttConnectionConfig(**values)
+
+
+async def _next(queue: asyncio.Queue, predicate=lambda s: True, timeout: float = 15.0):
+    async def wait():
+        while True:
+            item = await queue.get()
+            if predicate(item):
+                return item
+    return await asyncio.wait_for(wait(), timeout)
+
+
+def test_status_setpoint_and_a_command_queued_through_an_outage(simulator) -> None:
+    async def scenario():
+        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
+            device = (await NavienAPIClient(auth, base_url=simulator.api_base_url).list_devices())[0]
+            client = NavienMqttClient(auth, config=_config(simulator))
+            statuses: asyncio.Queue = asyncio.Queue()
+            resumed = asyncio.Event()
+            client.on("connection_resumed", lambda e: resumed.set())
+            await client.connect()
+            try:
+                await client.subscribe_device_status(device, statuses.put_nowait)
+                await client.request_device_status(device)
+                status = await _next(statuses)
+                assert status.mac_address == device.device_info.mac_address
+                assert isinstance(status.dhw_temperature_setting, float)
+
+                assert await client.set_dhw_temperature(device, 140.0) > 0
+                status = await _next(statuses, lambda s: s.dhw_temperature_setting == 140.0)
+
+                # Cut the link: the command goes to the offline queue and reaches the device after.
+                interrupted = asyncio.Event()
+                client.on("connection_interrupted", lambda e: interrupted.set())
+                await asyncio.to_thread(simulator.refuse_connect)
+                await asyncio.to_thread(simulator.drop)
+                await asyncio.wait_for(interrupted.wait(), 10)
+                assert await client.set_dhw_temperature(device, 130.0) == 0
+                assert client.queued_commands_count >= 1
+                await asyncio.to_thread(simulator.allow_connect)
+                await asyncio.wait_for(resumed.wait(), 20)
+                await client.request_device_status(device)
+                status = await _next(statuses, lambda s: abs(s.dhw_temperature_setting - 130.1) < 0.05)
+            finally:
+                await client.disconnect()
+
+    run(scenario(), timeout=120)
+
+
+class _HaManager:
+    """The shape of ha_nwp500's MqttManager: bound-method listeners added with on() and
+    removed with off() through fresh bound-method objects."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.resumed = asyncio.Event()
+
+    def _on_connection_interrupted(self, event) -> None:
+        self.events.append(f"interrupted:{event.error.cause}")
+
+    def _on_connection_resumed(self, event) -> None:
+        self.events.append(f"resumed:{event.return_code}:{event.session_present}")
+        self.resumed.set()
+
+    def _on_reconnection_failed(self, attempts: int) -> None:
+        self.events.append(f"failed:{attempts}")
+
+
+def test_home_assistant_lifecycle(simulator) -> None:
+    async def scenario():
+        auth = NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url)
+        await auth.sign_in()
+        await auth.ensure_valid_token()
+        device = (await NavienAPIClient(auth, base_url=simulator.api_base_url).list_devices())[0]
+        client = NavienMqttClient(
+            auth, config=_config(simulator, client_id="navien-ha-36283-abcd1234", clean_session=False), unit_system="us_customary"
+        )
+        ha = _HaManager()
+        client.on(MqttClientEvents.CONNECTION_INTERRUPTED, ha._on_connection_interrupted)
+        client.on(MqttClientEvents.CONNECTION_RESUMED, ha._on_connection_resumed)
+        client.on("reconnection_failed", ha._on_reconnection_failed)
+        assert await client.connect() is True
+
+        statuses: asyncio.Queue = asyncio.Queue()
+        features: asyncio.Queue = asyncio.Queue()
+        schedules: list = []
+        await client.subscribe_device_status(device, lambda s: statuses.put_nowait(s) if s.mac_address else None)
+        await client.subscribe_device_feature(device, lambda f: features.put_nowait(f) if f.mac_address else None)
+        await client.subscribe_reservation_response(device, lambda r: schedules.append(r.model_dump()))
+        await client.subscribe_tou_response(device, lambda t: schedules.append(t.model_dump()))
+        await client.start_periodic_requests(device, PeriodicRequestType.DEVICE_STATUS, 300.0)
+        await client.start_periodic_requests(device, PeriodicRequestType.DEVICE_INFO, 1800.0)
+        await asyncio.wait_for(client.request_device_status(device), 10.0)
+        assert (await _next(statuses)).mac_address
+        assert await client.ensure_device_info_cached(device) is True
+        feature = await _next(features)
+
+        serial = feature.controller_serial_number
+        commands = [
+            client.set_power(device, True),
+            client.set_dhw_temperature(device, 130.0),
+            client.set_dhw_mode(device, 3),
+            client.set_tou_enabled(device, False),
+            client.enable_anti_legionella(device, 7),
+            client.disable_anti_legionella(device),
+            client.update_reservations(device, [{"enable": 2, "week": 62, "hour": 6, "min": 0, "mode": 3, "param": 120}], enabled=True),
+            client.request_reservations(device),
+            client.configure_tou_schedule(device, controller_serial_number=serial,
+                                          periods=[{"season": 448, "week": 62, "startHour": 9, "startMinute": 0,
+                                                    "endHour": 17, "endMinute": 0, "priceMin": 10, "priceMax": 25,
+                                                    "decimalPoint": 2}], enabled=True),
+            client.request_tou_settings(device, controller_serial_number=serial),
+            client.set_vacation_days(device, 3),
+            client.enable_demand_response(device),
+            client.disable_demand_response(device),
+            client.reset_air_filter(device),
+            client.set_recirculation_mode(device, 1),
+            client.trigger_recirculation_hot_button(device),
+        ]
+        for command in commands:
+            assert await command > 0
+
+        await asyncio.to_thread(simulator.drop)
+        await asyncio.wait_for(ha.resumed.wait(), 20)
+        assert ha.events[0] == "interrupted:tcp_closed" and ha.events[1].startswith("resumed:0:")
+        # Subscriptions survived the outage: a fresh status still arrives.
+        await asyncio.wait_for(client.request_device_status(device), 10.0)
+        await _next(statuses)
+
+        await client.stop_all_periodic_tasks()
+        assert client.off(MqttClientEvents.CONNECTION_INTERRUPTED, ha._on_connection_interrupted) == 1
+        assert client.off(MqttClientEvents.CONNECTION_RESUMED, ha._on_connection_resumed) == 1
+        assert client.off("reconnection_failed", ha._on_reconnection_failed) == 1
+        await client.disconnect()
+        assert not client.is_connected
+
+    run(scenario(), timeout=180)
+
+
+def test_stop_all_periodic_tasks_never_raises_on_a_client_that_never_connected(simulator) -> None:
+    async def scenario():
+        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
+            client = NavienMqttClient(auth, config=_config(simulator))
+            await client.stop_all_periodic_tasks()
+            await client.disconnect()
+
+    run(scenario(), timeout=60)
