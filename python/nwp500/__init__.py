@@ -8,6 +8,14 @@ nwp500-python 9.3.0's names and import paths.
 from ._core import __version__ as _core_version
 from .api_client import NavienAPIClient
 from .auth import NavienAuthClient, authenticate, refresh_access_token
+from .device_models import (
+    DeviceFeature,
+    DeviceStatus,
+    EnergyUsageResponse,
+    ReservationSchedule,
+    TOUReservationSchedule,
+)
+from .enums import CommandCode, CurrentOperationMode, DhwOperationSetting, TemperatureType
 from .events import EventEmitter, EventListener
 from .exceptions import (
     APIError,
@@ -53,6 +61,7 @@ from .models import (
     TOUInfo,
     UserInfo,
 )
+from .unit_system import get_unit_system, reset_unit_system, set_unit_system
 from .mqtt_events import (
     ConnectionInterruptedEvent,
     ConnectionResumedEvent,
@@ -62,6 +71,18 @@ from .mqtt_events import (
 __version__ = "3.0.0.dev0"
 
 __all__ = [
+    "CommandCode",
+    "CurrentOperationMode",
+    "DeviceFeature",
+    "DeviceStatus",
+    "DhwOperationSetting",
+    "EnergyUsageResponse",
+    "ReservationSchedule",
+    "TOUReservationSchedule",
+    "TemperatureType",
+    "get_unit_system",
+    "reset_unit_system",
+    "set_unit_system",
     "AuthTokens",
     "AuthenticationResponse",
     "Device",

@@ -64,6 +64,11 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
         unit_system: Any = None,
     ) -> None:
         EventEmitter.__init__(self)
+        if unit_system is not None:
+            # 9.3.0: the client's unit system becomes the preferred one for decoded values.
+            from ..unit_system import set_unit_system
+
+            set_unit_system(unit_system)
         self._event_tail: asyncio.Future[None] | None = None
         self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core)
         self._device_state_init()
