@@ -185,7 +185,13 @@ impl NavienCloud {
             };
             return Err(CloudError { kind, message: text, status_code: Some(code), response: Some(body), retriable: code >= 500 || status >= 500 });
         }
-        let data = body.get("data").cloned().unwrap_or(json!({}));
+        // A missing `data` (or `token`) yields empty tokens, as the reference; a `data` that is
+        // not an object is a malformed answer.
+        let data = match body.get("data") {
+            None | Some(Value::Null) => json!({}),
+            Some(d) if d.is_object() => d.clone(),
+            Some(_) => return Err(fail(ErrorKind::Authentication, "Invalid response format: data is not an object".into())),
+        };
         let tokens = Tokens::from_json(data.get("token").unwrap_or(&json!({})), now())
             .map_err(|e| fail(ErrorKind::Authentication, format!("Invalid response format: {e}")))?;
         let session = Session {
@@ -228,8 +234,10 @@ impl NavienCloud {
                 ..fail(format!("Failed to refresh token: {msg}"), code >= 500 || status >= 500)
             });
         }
-        let data = body.get("data").cloned().unwrap_or(json!({}));
-        let fresh = Tokens::from_json(&data, now()).map_err(|e| fail(format!("Invalid response format: {e}"), false))?;
+        let Some(data) = body.get("data").filter(|d| d.is_object()) else {
+            return Err(fail("Invalid response format: no token data in the refresh answer".into(), false));
+        };
+        let fresh = Tokens::from_json(data, now()).map_err(|e| fail(format!("Invalid response format: {e}"), false))?;
         let tokens = match &old {
             Some(old) => fresh.merged_over(old),
             None => fresh,

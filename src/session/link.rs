@@ -55,11 +55,22 @@ impl Link {
     }
 }
 
-/// Gets credentials for this attempt: a deep attempt forces a refresh and falls back to a new
-/// sign-in; every attempt signs with what the auth client holds *now*.
+/// How far an attempt goes to get credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Renewal {
+    /// Whatever the auth client holds, renewed by it if near expiry (a quick attempt).
+    IfNeeded,
+    /// A forced token refresh, falling back to a new sign-in (a deep attempt).
+    Refresh,
+    /// A new sign-in: a refresh already failed to produce credentials the server accepts.
+    SignIn,
+}
+
+/// Gets credentials for this attempt; every attempt signs with what the auth client holds
+/// *now*.
 async fn credentials_for(
     source: &Arc<dyn CredentialSource>,
-    deep: bool,
+    renewal: Renewal,
     limit: std::time::Duration,
 ) -> Result<Option<crate::sigv4::AwsCredentials>, CredentialError> {
     let fetch = |step| {
@@ -70,12 +81,13 @@ async fn credentials_for(
                 .unwrap_or_else(|_| Err(CredentialError::Failed(format!("auth client did not answer within {limit:?}"))))
         }
     };
-    if !deep {
-        return fetch(CredentialStep::EnsureValid).await;
-    }
-    match fetch(CredentialStep::Refresh).await {
-        Err(CredentialError::Failed(_)) => fetch(CredentialStep::ReAuthenticate).await,
-        other => other,
+    match renewal {
+        Renewal::IfNeeded => fetch(CredentialStep::EnsureValid).await,
+        Renewal::SignIn => fetch(CredentialStep::ReAuthenticate).await,
+        Renewal::Refresh => match fetch(CredentialStep::Refresh).await {
+            Err(CredentialError::Failed(_)) => fetch(CredentialStep::ReAuthenticate).await,
+            other => other,
+        },
     }
 }
 
@@ -83,10 +95,10 @@ async fn credentials_for(
 pub(crate) async fn open(
     settings: ConnectionSettings,
     source: Arc<dyn CredentialSource>,
-    deep: bool,
+    renewal: Renewal,
     not_before: Option<tokio::time::Instant>,
 ) -> Result<Link, AttemptError> {
-    let creds = credentials_for(&source, deep, settings.operation_timeout).await.map_err(AttemptError::Credentials)?;
+    let creds = credentials_for(&source, renewal, settings.operation_timeout).await.map_err(AttemptError::Credentials)?;
     if let Some(at) = not_before {
         tokio::time::sleep_until(at).await;
     }

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
 use super::inflight::Inflight;
-use super::link::{open, AttemptError, Link};
+use super::link::{open, AttemptError, Link, Renewal};
 use super::*;
 use crate::backoff::MIN_CONNECT_SPACING;
 use crate::diagnostics::Collector;
@@ -52,6 +52,9 @@ pub(crate) struct Authority {
     attempts: u32,
     last_connect_at: Option<tokio::time::Instant>,
     force_deep: bool,
+    /// A deep attempt's refresh still got its signature refused: the next one signs in anew
+    /// (a refresh may hand back the same AWS keys the server has already expired).
+    force_sign_in: bool,
     /// `connect()` calls made while reconnecting; answered by the next successful attempt.
     waiting_connects: Vec<Reply<ConnectInfo>>,
     /// The client's own collector: every drop, recovery, attempt and publish goes in here.
@@ -79,6 +82,7 @@ impl Authority {
             attempts: 0,
             last_connect_at: None,
             force_deep: false,
+            force_sign_in: false,
             waiting_connects: Vec::new(),
         }
     }
@@ -194,10 +198,10 @@ impl Authority {
         self.settings = settings;
     }
 
-    fn attempt(&mut self, deep: bool) -> impl Future<Output = Result<Link, AttemptError>> {
+    fn attempt(&mut self, renewal: Renewal) -> impl Future<Output = Result<Link, AttemptError>> {
         let not_before = self.last_connect_at.map(|t| t + MIN_CONNECT_SPACING);
         self.last_connect_at = Some(not_before.map_or(tokio::time::Instant::now(), |t| t.max(tokio::time::Instant::now())));
-        open(self.settings.clone(), self.credentials.clone(), deep, not_before)
+        open(self.settings.clone(), self.credentials.clone(), renewal, not_before)
     }
 
     async fn idle(&mut self) -> Phase {
@@ -214,7 +218,7 @@ impl Authority {
                     self.waiting_connects.push(reply);
                     let endpoint = self.settings.endpoint.display();
                     self.log(LogLevel::Info, TARGET_CLIENT, format!("Connecting to {endpoint} as {}", self.settings.client_id));
-                    let attempt = self.attempt(false);
+                    let attempt = self.attempt(Renewal::IfNeeded);
                     match self.offline_until(attempt, false).await {
                         Interrupt::Closed => return Phase::Closed,
                         Interrupt::ConnectNow => unreachable!("not cut by connect"),
@@ -278,13 +282,19 @@ impl Authority {
                 self.log(LogLevel::Warning, TARGET_RECONNECT, "Performing deep reconnection (full rebuild)...".into());
             }
             self.diag().record_reconnect_attempt();
-            let attempt_fut = self.attempt(deep);
+            let renewal = match (deep, self.force_sign_in) {
+                (_, true) => Renewal::SignIn,
+                (true, false) => Renewal::Refresh,
+                (false, false) => Renewal::IfNeeded,
+            };
+            let attempt_fut = self.attempt(renewal);
             match self.offline_until(attempt_fut, false).await {
                 Interrupt::Closed => return Phase::Closed,
                 Interrupt::ConnectNow => unreachable!("not cut by connect"),
                 Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
                 Interrupt::Done(Ok(link)) => {
                     self.force_deep = false;
+                    self.force_sign_in = false;
                     return self.came_up(link, Some(deep)).await;
                 }
                 Interrupt::Done(Err(AttemptError::Credentials(CredentialError::Invalid(m)))) => {
@@ -293,7 +303,9 @@ impl Authority {
                 Interrupt::Done(Err(e)) => {
                     if let AttemptError::Transport(d) = &e {
                         // A refused signature means the credentials went stale: refresh next time.
-                        self.force_deep |= d.cause == DropCause::CredentialsExpired;
+                        let refused = d.cause == DropCause::CredentialsExpired;
+                        self.force_sign_in |= refused && renewal != Renewal::IfNeeded;
+                        self.force_deep |= refused;
                     }
                     let reason = e.describe();
                     self.log(LogLevel::Warning, TARGET_RECONNECT, format!("Reconnection attempt {attempt} ({kind}) failed: {reason}"));
