@@ -40,7 +40,8 @@ class _Link:
         return [w for w in (self.cw, self.uw) if w is not None]
 
 
-def _rst(writer: asyncio.StreamWriter) -> None:
+def reset_connection(writer: asyncio.StreamWriter) -> None:
+    """Close with an RST instead of a FIN (SO_LINGER on, timeout 0)."""
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.fileno() >= 0:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -93,7 +94,7 @@ class FaultProxy:
                 ur, link.uw = await asyncio.wait_for(asyncio.open_connection(*self.target),
                                                      self.connect_timeout)  # TCP_NODELAY is set
             except (OSError, asyncio.TimeoutError):
-                _rst(cw)
+                reset_connection(cw)
                 return
             await asyncio.gather(self._pump(cr, link.uw, "up", link),
                                  self._pump(ur, cw, "down", link))
@@ -121,7 +122,7 @@ class FaultProxy:
                 await writer.drain()
         except OSError:  # reset/broken pipe on one side: reset the client side too
             await self._flowing.wait()
-            _rst(link.cw)
+            reset_connection(link.cw)
             if link.uw is not None:
                 link.uw.transport.abort()
 
@@ -129,7 +130,7 @@ class FaultProxy:
         links = list(self._links)
         for link in links:
             if rst:
-                _rst(link.cw)
+                reset_connection(link.cw)
                 if link.uw is not None:
                     link.uw.close()
             else:

@@ -20,13 +20,13 @@ import asyncio
 import itertools
 import logging
 import math
-import socket
 import struct
 import time
 from dataclasses import dataclass, field
 
 from . import mqttwire, sigv4
 from .httpio import HttpError, Request, Response, json_response, read_request, text_response
+from .faults import reset_connection
 from .tokens import CredentialStore
 from .websocket import (
     CLOSE_NORMAL, CLOSE_UNSUPPORTED, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, StreamState,
@@ -54,13 +54,6 @@ class FrontConnection:
 
     def writers(self) -> list[asyncio.StreamWriter]:
         return [w for w in (self.cw, self.uw) if w is not None]
-
-
-def _rst(writer: asyncio.StreamWriter) -> None:
-    sock = writer.get_extra_info("socket")
-    if sock is not None and sock.fileno() >= 0:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
 
 
 class WsFront:
@@ -181,7 +174,7 @@ class WsFront:
             if isinstance(exc, WsProtocolError):
                 conn.cw.write(close_frame(exc.code, str(exc)))
             elif isinstance(exc, OSError):  # a reset on one side: reset the client too
-                _rst(conn.cw)
+                reset_connection(conn.cw)
 
     async def _client_to_broker(self, conn: FrontConnection, cr: asyncio.StreamReader) -> None:
         assert conn.uw is not None
@@ -254,7 +247,7 @@ class WsFront:
         for c in conns:
             c.ending = c.ending or why
             if rst:
-                _rst(c.cw)
+                reset_connection(c.cw)
             else:
                 c.cw.close()
             if c.uw is not None:
