@@ -4,6 +4,22 @@ It is an ordinary MQTT client (nwp500's own :class:`~nwp500.NavienMqttClient`, p
 ``mqtt://127.0.0.1:PORT``), subscribed to ``cmd/{deviceType}/navilink-{mac}/#``. Requests
 (messages with a ``request`` object and no ``response``) are answered on the request's
 ``responseTopic``; everything else, including its own replies, is ignored.
+
+What answers what:
+
+* status (16777219) and every ``ctrl`` command (power, DHW mode incl. vacation ``[5, days]``,
+  DHW temperature, anti-legionella, TOU on/off, freeze temperature, demand response on/off,
+  air-filter reset, recirculation mode and hot button): a full status, after applying;
+* device info (16777217): the feature object;
+* energy usage (16777225): daily usage, on ``cmd/DT/{clientID}/res/energy-usage-daily-query/rd``;
+* reservation write (16777226) and read (16777222): ``reservationUse`` and the program,
+  hex-encoded (6 bytes per entry), on ``cmd/DT/{clientID}/res/rsv/rd``;
+* TOU settings (33554439; a write when it carries ``reservation``, else a read):
+  ``reservationUse`` and the periods, on ``cmd/DT/{clientID}/res/tou/rd``.
+
+An invalid write (out-of-range parameter, malformed entry, another controller's serial) is
+logged and changes nothing, but is still answered with the current state, as the device does
+for an out-of-range control parameter.
 """
 
 from __future__ import annotations
@@ -142,6 +158,7 @@ class EmulatedDevice:
         response: dict[str, Any] = {"command": command, "deviceType": spec.device_type,
                                     "macAddress": spec.mac_address, "additionalValue": spec.additional_value}
         reply_topic = message.get("responseTopic")
+        default_topic = f"{spec.topic_root}/{client_id}/res"
         if command == ds.STATUS or command in ds.CONTROL_COMMANDS:
             if command in ds.CONTROL_COMMANDS:
                 if not self.state.apply(command, request.get("param")):
@@ -156,11 +173,24 @@ class EmulatedDevice:
             if not isinstance(year, int) or not isinstance(months, list):
                 return None
             response.update(energy_usage(spec, year, [m for m in months if isinstance(m, int)]))
-            reply_topic = reply_topic or f"cmd/{spec.device_type}/{client_id}/res/energy-usage-daily-query/rd"
+            default_topic = f"cmd/{spec.device_type}/{client_id}/res/energy-usage-daily-query/rd"
+        elif command in ds.RESERVATION_COMMANDS:
+            if command == ds.RESERVATION_WRITE and not self.state.write_reservations(
+                    request.get("reservationUse"), request.get("reservation")):
+                _log.info("device %s ignored an invalid reservation write", spec.mac_address[-4:])
+            response.update(self.state.reservation_response())
+            default_topic = f"cmd/{spec.device_type}/{client_id}/res/rsv/rd"
+        elif command == ds.TOU_SETTINGS:
+            if "reservation" in request and not self.state.write_tou(
+                    request.get("controllerSerialNumber"), request.get("reservationUse"),
+                    request.get("reservation")):
+                _log.info("device %s ignored an invalid TOU write", spec.mac_address[-4:])
+            response.update(self.state.tou_response())
+            default_topic = f"cmd/{spec.device_type}/{client_id}/res/tou/rd"
         else:
             return None
         if not isinstance(reply_topic, str) or not reply_topic or "#" in reply_topic or "+" in reply_topic:
-            reply_topic = f"{spec.topic_root}/{client_id}/res"
+            reply_topic = default_topic
         payload = {"clientID": client_id, "sessionID": message.get("sessionID", ""),
                    "requestTopic": message.get("requestTopic", topic), "responseTopic": reply_topic,
                    "response": response}

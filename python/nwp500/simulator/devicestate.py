@@ -4,6 +4,11 @@ in the device's raw units, the control commands that change it, and a small ther
 Raw units (as the real device sends them, °F display selected by ``temperatureType`` 2):
 half-°C for the tank set-points and limits, deci-°C for the refrigerant/tank sensors, tenths
 for flow and hysteresis values, and 1 = off / 2 = on for the ``*Use`` flags.
+
+Besides the status it keeps the two schedules the device stores: the reservation program
+(``reservationUse`` + entries of six one-byte fields, read back hex-encoded, 6 bytes per
+entry, as nwp500's ``decode_reservation_hex`` reads them) and the TOU periods (read back as
+a list of camelCase objects).
 """
 
 from __future__ import annotations
@@ -14,29 +19,81 @@ from typing import Any
 # Command codes (nwp500-python's CommandCode).
 DEVICE_INFO = 16777217
 STATUS = 16777219
+RESERVATION_READ = 16777222
 ENERGY_USAGE = 16777225
+RESERVATION_WRITE = 16777226
 POWER_OFF = 33554433
 POWER_ON = 33554434
 DHW_MODE = 33554437
+TOU_SETTINGS = 33554439        # with ``reservation`` periods: write; without: read
+RECIRC_HOT_BUTTON = 33554444
+RECIRC_MODE = 33554445
 FREEZE_TEMP = 33554451
 DHW_TEMPERATURE = 33554464
+DR_OFF = 33554469
+DR_ON = 33554470
 ANTI_LEGIONELLA_OFF = 33554471
 ANTI_LEGIONELLA_ON = 33554472
+AIR_FILTER_RESET = 33554473
 TOU_OFF = 33554475
 TOU_ON = 33554476
 
+# ``ctrl`` commands: applied, then answered with a full status.
 CONTROL_COMMANDS = (POWER_OFF, POWER_ON, DHW_MODE, FREEZE_TEMP, DHW_TEMPERATURE,
-                    ANTI_LEGIONELLA_OFF, ANTI_LEGIONELLA_ON, TOU_OFF, TOU_ON)
+                    ANTI_LEGIONELLA_OFF, ANTI_LEGIONELLA_ON, TOU_OFF, TOU_ON, DR_OFF, DR_ON,
+                    AIR_FILTER_RESET, RECIRC_MODE, RECIRC_HOT_BUTTON)
+# Schedule commands: answered on the client's ``res/rsv/rd`` / ``res/tou/rd`` topic.
+RESERVATION_COMMANDS = (RESERVATION_READ, RESERVATION_WRITE)
+
+# One reservation entry: six one-byte fields, in wire (and hex) order, with their ranges.
+RESERVATION_FIELDS = (("enable", 1, 2), ("week", 0, 255), ("hour", 0, 23), ("min", 0, 59),
+                      ("mode", 1, 6), ("param", 0, 255))
+# One TOU period: the device's camelCase keys, with their ranges (season: 12 month bits).
+TOU_FIELDS = (("season", 0, 0xFFF), ("week", 0, 255), ("startHour", 0, 23), ("startMinute", 0, 59),
+              ("endHour", 0, 23), ("endMinute", 0, 59), ("priceMin", 0, 2**31 - 1),
+              ("priceMax", 0, 2**31 - 1), ("decimalPoint", 0, 10))
 
 # dhwOperationSetting
 HEAT_PUMP, ELECTRIC, ENERGY_SAVER, HIGH_DEMAND, VACATION, POWERED_OFF = 1, 2, 3, 4, 5, 6
 # operationMode
 STANDBY, HEAT_PUMP_MODE, HYBRID_EFFICIENCY, HYBRID_BOOST = 0, 32, 64, 96
 OFF, ON = 1, 2  # DeviceBool
+# currentHeatUse (HeatSource): 0 = nothing heating, 1 = heat pump, 2 = element, 3 = both
+HEAT_NONE, HEAT_HEAT_PUMP, HEAT_ELEMENT = 0, 1, 2
+# drEventStatus (DREvent): 0 = no DR (not participating), 1 = RUN_NORMAL (enrolled, no event)
+DR_NONE, DR_RUN_NORMAL = 0, 1
+# recircOperationMode (RecirculationMode): 1 always, 2 button, 3 schedule, 4 temperature
+RECIRC_ALWAYS = 1
+
+
+def _int(value: Any) -> int | None:
+    """An integer field of a request (an integral float counts); ``None`` for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _read_fields(item: Any, fields: tuple[tuple[str, int, int], ...]) -> tuple[int, ...] | None:
+    """The values of ``fields`` in ``item`` (other keys are ignored), or ``None`` when one is
+    missing, not an integer or out of range: the device rejects the whole write then."""
+    if not isinstance(item, dict):
+        return None
+    values = []
+    for key, low, high in fields:
+        value = _int(item.get(key))
+        if value is None or not low <= value <= high:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 def initial_status() -> dict[str, Any]:
-    """Every DeviceStatus key: a 65-gallon unit in Energy Saver, idle, tank at 139.1 °F."""
+    """Every DeviceStatus key: a 50-gallon unit (feature ``volumeCode`` 65) in Energy Saver,
+    idle, tank at 139.1 °F."""
     return {
         # plain ints
         "command": STATUS, "specialFunctionStatus": 0, "errorCode": 0, "subErrorCode": 0,
@@ -57,9 +114,11 @@ def initial_status() -> dict[str, Any]:
         "dhwUseSustained": OFF, "programReservationUse": OFF, "ecoUse": ON, "compUse": OFF,
         "eevUse": OFF, "evaFanUse": OFF, "shutOffValveUse": OFF, "conOvrSensorUse": OFF,
         "wtrOvrSensorUse": OFF, "antiLegionellaUse": ON, "antiLegionellaOperationBusy": OFF,
-        "errorBuzzerUse": ON, "currentHeatUse": OFF, "heatUpperUse": OFF, "heatLowerUse": OFF,
+        "errorBuzzerUse": ON, "heatUpperUse": OFF, "heatLowerUse": OFF,
         "scaldUse": OFF, "airFilterAlarmUse": ON, "recircOperationBusy": OFF,
         "recircReservationUse": OFF,
+        # HeatSource enum, not a DeviceBool: 0 = nothing heating (set by the thermal model)
+        "currentHeatUse": HEAT_NONE,
         # half-°C (HalfCelsiusToF)
         "dhwTemperature": 119, "dhwTemperatureSetting": 120, "dhwTargetTemperatureSetting": 120,
         "freezeProtectionTemperature": 12, "dhwTemperature2": 114,
@@ -69,8 +128,11 @@ def initial_status() -> dict[str, Any]:
         "heLowerOnTempSetting": 104, "heLowerOffTempSetting": 120,
         "heatMinOpTemperature": 5, "recircTempSetting": 0, "recircTemperature": 0,
         "recircFaucetTemperature": 0, "freezeProtectionTempMin": 12, "freezeProtectionTempMax": 20,
+        # cold-water inlet sensor, half-°C as 9.3.0 decodes it; NWP500 captures report 0 here
+        # (the app never shows it), and this model never draws water: 0
+        "currentInletTemperature": 0,
         # tenths (Div10)
-        "currentInletTemperature": 580, "currentDhwFlowRate": 0,
+        "currentDhwFlowRate": 0,
         "hpUpperOnDiffTempSetting": -50, "hpUpperOffDiffTempSetting": 0,
         "hpLowerOnDiffTempSetting": -60, "hpLowerOffDiffTempSetting": 0,
         "heUpperOnDiffTempSetting": -70, "heUpperOffDiffTempSetting": 0,
@@ -88,6 +150,7 @@ def initial_status() -> dict[str, Any]:
 def initial_feature(serial: str) -> dict[str, Any]:
     """Every DeviceFeature key (capability flags: 2 = supported, 1 = not)."""
     return {
+        # volumeCode (VolumeCode): 65 = 50 gal, 66 = 65 gal, 67 = 80 gal; this is the 50-gallon unit
         "countryCode": 3, "modelTypeCode": 513, "controlTypeCode": 100, "volumeCode": 65,
         "controllerSwVersion": 184614912, "panelSwVersion": 0, "wifiSwVersion": 34013184,
         "controllerSwCode": 1, "panelSwCode": 0, "wifiSwCode": 4,
@@ -104,11 +167,14 @@ def initial_feature(serial: str) -> dict[str, Any]:
 
 
 class DeviceState:
-    """Applies control requests and produces full status/feature objects."""
+    """Applies control requests and schedule writes; produces full status/feature objects
+    and the reservation/TOU read-backs."""
 
     # Tank change in half-°C per second: heat pump ~0.5 °C/min, elements ~3 °C/min,
     # standby loss ~0.5 °C/h.
     HP_RATE, ELECTRIC_RATE, LOSS_RATE = 1 / 60, 1 / 10, 1 / 3600
+    # A hot-button press runs the recirculation pump this long (seconds).
+    HOT_BUTTON_RUN = 180.0
 
     def __init__(self, serial: str, *, thermal: bool = True, clock=time.monotonic) -> None:
         self.status = initial_status()
@@ -118,7 +184,13 @@ class DeviceState:
         self._last = clock()
         self._temp = float(self.status["dhwTemperature"])
         self._mode_before_off = ENERGY_SAVER
+        self._hot_button_until: float | None = None
         self.applied: list[tuple[int, list]] = []
+        # Schedules: reservationUse / TOU use in the device polarity (1 = off, 2 = on).
+        self.reservation_use = OFF
+        self.reservations: list[tuple[int, ...]] = []        # RESERVATION_FIELDS order
+        self.tou_use = OFF
+        self.tou_periods: list[tuple[int, ...]] = []         # TOU_FIELDS order
 
     # -- commands ------------------------------------------------------------------
     def apply(self, command: int, param: list | None) -> bool:
@@ -150,9 +222,23 @@ class DeviceState:
         elif command == ANTI_LEGIONELLA_OFF:
             s["antiLegionellaUse"] = OFF
         elif command == TOU_ON:
-            s["touStatus"] = 1
+            s["touStatus"], self.tou_use = 1, ON
         elif command == TOU_OFF:
-            s["touStatus"] = 0
+            s["touStatus"], self.tou_use = 0, OFF
+        elif command == DR_ON:        # enrolled in demand response, no utility event running
+            s["drEventStatus"], s["drOverrideStatus"] = DR_RUN_NORMAL, 0
+        elif command == DR_OFF:
+            s["drEventStatus"], s["drOverrideStatus"] = DR_NONE, 0
+        elif command == AIR_FILTER_RESET:
+            s["airFilterAlarmElapsed"] = 0
+        elif command == RECIRC_MODE and p and 1 <= p[0] <= 4:
+            s["recircOperationMode"] = p[0]
+            self._update_recirculation()
+        elif command == RECIRC_HOT_BUTTON and p and p[0] == 1:
+            # A press: the pump runs for HOT_BUTTON_RUN seconds; recircHotBtnReady shows the
+            # press is being served until then.
+            self._hot_button_until = self.clock() + self.HOT_BUTTON_RUN
+            self._update_recirculation()
         elif command == FREEZE_TEMP and p and \
                 self.feature["freezeProtectionTempMin"] <= p[0] <= self.feature["freezeProtectionTempMax"]:
             s["freezeProtectionTemperature"] = p[0]
@@ -162,6 +248,59 @@ class DeviceState:
             self.applied.append((command, p))
             self._update_heating()
         return ok
+
+    def write_reservations(self, use: Any, entries: Any) -> bool:
+        """A reservation write (16777226): ``reservationUse`` (1 off, 2 on) and the whole
+        program. ``False`` (nothing changed) if the use flag or any entry is invalid."""
+        self.advance()
+        use = _int(use)
+        if use not in (OFF, ON) or not isinstance(entries, list):
+            return False
+        parsed = [_read_fields(entry, RESERVATION_FIELDS) for entry in entries]
+        rows = [entry for entry in parsed if entry is not None]
+        if len(rows) != len(parsed):
+            return False
+        self.reservation_use, self.reservations = use, rows
+        self.status["programReservationUse"] = use
+        self.applied.append((RESERVATION_WRITE, [use, len(rows)]))
+        return True
+
+    def reservation_response(self) -> dict[str, Any]:
+        """The program as the device reads it back: entries hex-encoded, 6 bytes each."""
+        data = bytes(value for entry in self.reservations for value in entry)
+        return {"reservationUse": self.reservation_use, "reservation": data.hex()}
+
+    def write_tou(self, serial: Any, use: Any, periods: Any) -> bool:
+        """A TOU write (33554439 with ``reservation``), for this controller only. ``False``
+        (nothing changed) for another serial number or an invalid flag or period."""
+        self.advance()
+        use = _int(use)
+        if serial != self.feature["controllerSerialNumber"] or use not in (OFF, ON) \
+                or not isinstance(periods, list):
+            return False
+        parsed = [_read_fields(period, TOU_FIELDS) for period in periods]
+        rows = [period for period in parsed if period is not None]
+        if len(rows) != len(parsed):
+            return False
+        self.tou_use, self.tou_periods = use, rows
+        self.status["touStatus"] = 1 if use == ON else 0
+        self.applied.append((TOU_SETTINGS, [use, len(rows)]))
+        return True
+
+    def tou_response(self) -> dict[str, Any]:
+        """The TOU settings as the device reads them back: a list of camelCase periods."""
+        return {"controllerSerialNumber": self.feature["controllerSerialNumber"],
+                "reservationUse": self.tou_use,
+                "reservation": [dict(zip((key for key, _, _ in TOU_FIELDS), period))
+                                for period in self.tou_periods]}
+
+    def _update_recirculation(self) -> None:
+        s = self.status
+        button = self._hot_button_until is not None
+        running = button or s["recircOperationMode"] == RECIRC_ALWAYS
+        s["recircHotBtnReady"] = 1 if button else 0
+        s["recircPumpOperationStatus"] = 1 if running else 0
+        s["recircOperationBusy"] = ON if running else OFF
 
     # -- thermal model -----------------------------------------------------------------
     def _heating_kind(self) -> str | None:
@@ -182,6 +321,9 @@ class DeviceState:
         """Move the model forward to now."""
         now = self.clock()
         dt, self._last = max(0.0, now - self._last), now
+        if self._hot_button_until is not None and now >= self._hot_button_until:
+            self._hot_button_until = None
+            self._update_recirculation()
         if not self.thermal or dt == 0:
             return
         s = self.status
@@ -202,7 +344,8 @@ class DeviceState:
         s["operationMode"] = HEAT_PUMP_MODE if hp else HYBRID_BOOST if el else STANDBY
         s["operationBusy"] = ON if kind else OFF
         s["compUse"] = s["evaFanUse"] = s["eevUse"] = ON if hp else OFF
-        s["heatUpperUse"] = s["currentHeatUse"] = ON if el else OFF
+        s["heatUpperUse"] = ON if el else OFF
+        s["currentHeatUse"] = HEAT_HEAT_PUMP if hp else HEAT_ELEMENT if el else HEAT_NONE
         s["currentInstPower"] = 465.0 if hp else 3780.0 if el else 0.0
         s["targetFanRpm"], s["currentFanRpm"], s["fanPwm"] = (1100, 1088, 62) if hp else (0, 0, 0)
         s["eevStep"] = 180 if hp else 0
@@ -227,4 +370,7 @@ class DeviceState:
         s = self.status
         return {k: s[k] for k in ("dhwOperationSetting", "operationMode", "dhwTemperature",
                                   "dhwTemperatureSetting", "antiLegionellaUse", "antiLegionellaPeriod",
-                                  "vacationDaySetting", "touStatus", "currentInstPower")}
+                                  "vacationDaySetting", "touStatus", "currentInstPower",
+                                  "programReservationUse", "drEventStatus", "airFilterAlarmElapsed",
+                                  "recircOperationMode", "recircPumpOperationStatus")} | {
+            "reservations": len(self.reservations), "touPeriods": len(self.tou_periods)}
