@@ -15,8 +15,8 @@ import pytest
 
 from helpers import run
 from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient
-from nwp500.device_models import ReservationSchedule, TOUReservationSchedule
 from nwp500.enums import CommandCode, DhwOperationSetting, DREvent, RecirculationMode
+from nwp500.models import ReservationSchedule, TOUReservationSchedule
 from nwp500.unit_system import reset_unit_system
 
 DEADLINE = 15.0

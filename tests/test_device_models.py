@@ -1,4 +1,4 @@
-"""Typed device data (``nwp500.device_models``, ``nwp500.enums``, ``nwp500.unit_system``,
+"""Typed device data (``nwp500.models``, ``nwp500.enums``, ``nwp500.unit_system``,
 ``nwp500.state_tracker``): every DeviceStatus / DeviceFeature key of the reference's
 Appendices A and B decoded in both unit systems, the simulator's payloads decoded too,
 malformed payloads rejected with the key named, the ``st`` / ``did`` lookups, the
@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from nwp500.device_models import (
+from nwp500.models import (
     DeviceFeature,
     DeviceStatus,
     EnergyUsageResponse,
@@ -463,6 +463,17 @@ def test_converted_attributes_are_read_only() -> None:
         status.dhw_temperature = 50.0
     status.mac_address = MAC_A  # what the MQTT client does
     assert status.mac_address == MAC_A
+
+
+def test_device_models_module_still_exports_the_device_records() -> None:
+    import nwp500
+    import nwp500.device_models as compat
+    import nwp500.models as models
+
+    for name in compat.__all__:
+        assert getattr(compat, name) is getattr(models, name), name
+    assert set(compat.__all__) <= set(models.__all__)
+    assert nwp500.device_models is compat and nwp500.DeviceStatus is models.DeviceStatus
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from nwp500 import RangeValidationError, reset_unit_system, set_unit_system
-from nwp500.device_models import decode_week_bitfield
+from nwp500.models import decode_week_bitfield
 from nwp500.encoding import build_reservation_entry, encode_week_bitfield
 
 

@@ -8,13 +8,7 @@ nwp500-python 9.3.0's names and import paths.
 from ._core import __version__ as _core_version
 from .api_client import NavienAPIClient
 from .auth import NavienAuthClient, authenticate, refresh_access_token
-from .device_models import (
-    DeviceFeature,
-    DeviceStatus,
-    EnergyUsageResponse,
-    ReservationSchedule,
-    TOUReservationSchedule,
-)
+from . import device_models  # noqa: F401  (the earlier module name, loaded with the package as before)
 from .enums import CommandCode, CurrentOperationMode, DhwOperationSetting, TemperatureType
 from .events import EventEmitter, EventListener
 from .exceptions import (
@@ -55,10 +49,15 @@ from .models import (
     AuthenticationResponse,
     AuthTokens,
     Device,
+    DeviceFeature,
     DeviceInfo,
+    DeviceStatus,
+    EnergyUsageResponse,
     FirmwareInfo,
     Location,
+    ReservationSchedule,
     TOUInfo,
+    TOUReservationSchedule,
     UserInfo,
 )
 from .unit_system import get_unit_system, reset_unit_system, set_unit_system

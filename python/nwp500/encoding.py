@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._core import fahrenheit_to_half_celsius
-from .device_models import _WEEK_BITS, decode_week_bitfield
 from .exceptions import ParameterValidationError, RangeValidationError
+from .models.schedule import _WEEK_BITS, decode_week_bitfield
 from .unit_system import get_unit_system
 
 __all__ = ["build_reservation_entry", "decode_week_bitfield", "encode_week_bitfield"]

@@ -58,7 +58,7 @@ class DeviceSubscriptionsMixin:
     async def subscribe_device_status(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Parsed statuses: ``callback(DeviceStatus)``; also emits ``status_received`` and the
         per-device change events (``temperature_changed``, ``heating_started``, ...)."""
-        from ..device_models import DeviceStatus, get_response_data
+        from ..models import DeviceStatus, get_response_data
 
         mac = _address(device)[1]
 
@@ -109,7 +109,7 @@ class DeviceSubscriptionsMixin:
     async def subscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Parsed features: ``callback(DeviceFeature)``; also emits ``feature_received`` and
         caches the feature (its limits check ``set_dhw_temperature``)."""
-        from ..device_models import DeviceFeature, get_response_data
+        from ..models import DeviceFeature, get_response_data
 
         mac = _address(device)[1]
 
@@ -144,17 +144,17 @@ class DeviceSubscriptionsMixin:
         return await self.subscribe(self._client_response_topic(device, kind), on_message)
 
     async def subscribe_energy_usage(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..device_models import EnergyUsageResponse
+        from ..models import EnergyUsageResponse
 
         return await self._subscribe_response(device, "energy-usage-daily-query", EnergyUsageResponse, callback)
 
     async def subscribe_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..device_models import ReservationSchedule
+        from ..models import ReservationSchedule
 
         return await self._subscribe_response(device, "rsv", ReservationSchedule, callback)
 
     async def subscribe_tou_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..device_models import TOUReservationSchedule
+        from ..models import TOUReservationSchedule
 
         return await self._subscribe_response(device, "tou", TOUReservationSchedule, callback)
 

@@ -1,0 +1,194 @@
+"""Reservations and TOU schedules as the device reports them, and the week bit field and
+hex reservation list they are encoded in."""
+
+from __future__ import annotations
+
+from ..enums import DHW_OPERATION_SETTING_TEXT, DhwOperationSetting
+from ..unit_system import get_unit_system, reservation_param_to_preferred
+from ._fields import _Int, _NestedList
+from ._model import _Model
+
+__all__ = [
+    "ReservationEntry",
+    "ReservationSchedule",
+    "TOUPeriod",
+    "TOUReservationSchedule",
+    "decode_reservation_hex",
+    "decode_week_bitfield",
+]
+
+# Week bitfield: Sunday = bit 7 (128), Monday = 64, ..., Saturday = bit 1 (2).
+_WEEK_BITS = (
+    ("Monday", 64),
+    ("Tuesday", 32),
+    ("Wednesday", 16),
+    ("Thursday", 8),
+    ("Friday", 4),
+    ("Saturday", 2),
+    ("Sunday", 128),
+)
+
+
+def decode_week_bitfield(bitfield: int) -> list[str]:
+    """Weekday names of a reservation ``week`` bitfield, Monday first
+    (Sunday = 128, Monday = 64, ..., Saturday = 2)."""
+    return [name for name, bit in _WEEK_BITS if bitfield & bit]
+
+
+def decode_reservation_hex(text: str) -> list[dict[str, int]]:
+    """Entries of a hex-encoded reservation list: 6 bytes each (enable, week, hour, min,
+    mode, param); all-zero slots and a trailing partial entry are skipped.
+
+    Raises:
+        ValueError: ``text`` is not hexadecimal.
+    """
+    try:
+        data = bytes.fromhex(text.strip())
+    except ValueError:
+        raise ValueError(f"reservation is not valid hex: {text[:40]!r}") from None
+    entries = []
+    for start in range(0, len(data) - len(data) % 6, 6):
+        chunk = data[start : start + 6]
+        if any(chunk):
+            enable, week, hour, minute, mode, param = chunk
+            entries.append(
+                {"enable": enable, "week": week, "hour": hour, "min": minute, "mode": mode, "param": param}
+            )
+    return entries
+
+
+class ReservationEntry(_Model):
+    """One reservation: raw protocol fields plus read-only display values."""
+
+    enable = _Int(default=2)
+    week = _Int(default=0)
+    hour = _Int(default=0)
+    min = _Int(default=0)
+    mode = _Int(default=1)
+    param = _Int(default=0)
+
+    _extra_dump = ("enabled", "days", "time", "temperature", "unit", "mode_name")
+
+    @property
+    def enabled(self) -> bool:
+        """2 = enabled, 1 = disabled."""
+        return self.enable == 2
+
+    @property
+    def days(self) -> list[str]:
+        return decode_week_bitfield(self.week)
+
+    @property
+    def time(self) -> str:
+        return f"{self.hour:02d}:{self.min:02d}"
+
+    @property
+    def temperature(self) -> float:
+        """``param`` (half-degrees Celsius) in the preferred unit (°F unless metric)."""
+        return reservation_param_to_preferred(self.param)
+
+    @property
+    def unit(self) -> str:
+        return "°C" if get_unit_system() == "metric" else "°F"
+
+    @property
+    def mode_name(self) -> str:
+        try:
+            return DHW_OPERATION_SETTING_TEXT[DhwOperationSetting(self.mode)]
+        except (ValueError, KeyError):
+            return f"Unknown ({self.mode})"
+
+    def canonical_key(self) -> tuple[int, ...]:
+        return (self.enable, self.week, self.hour, self.min, self.mode, self.param)
+
+
+class ReservationSchedule(_Model):
+    """A reservation read-back: ``reservationUse`` (2 = on, 1 = off) and ``reservation``,
+    a list of entries or the device's hex string.
+
+    ``model_dump()`` → ``{"reservation_use": 2, "reservation": [{"enable", "week",
+    "hour", "min", "mode", "param", "enabled", "days", "time", "temperature", "unit",
+    "mode_name"}, ...], "enabled": True}``.
+    """
+
+    reservation_use = _Int("reservationUse", default=0)
+    reservation = _NestedList(ReservationEntry, default=list, text_decoder=decode_reservation_hex)
+
+    _extra_dump = ("enabled",)
+
+    @property
+    def enabled(self) -> bool:
+        return self.reservation_use == 2
+
+    def canonical(self) -> tuple[bool, tuple[tuple[int, ...], ...]]:
+        """``(enabled, sorted raw entry tuples)``: equal for the same program whatever
+        the entry order."""
+        return self.enabled, tuple(sorted(e.canonical_key() for e in self.reservation))
+
+
+class TOUPeriod(_Model):
+    """One TOU period: months (``season`` bits), weekdays (``week`` bits), a time window
+    and a price range (integers scaled by ``10 ** decimal_point``)."""
+
+    season = _Int(default=0)
+    week = _Int(default=0)
+    start_hour = _Int("startHour", default=0)
+    start_min = _Int("startMinute", default=0, alt_keys=("startMin",))
+    end_hour = _Int("endHour", default=0)
+    end_min = _Int("endMinute", default=0, alt_keys=("endMin",))
+    price_min = _Int("priceMin", default=0)
+    price_max = _Int("priceMax", default=0)
+    decimal_point = _Int("decimalPoint", default=5)
+
+    _extra_dump = ("start_time", "end_time", "decoded_price_min", "decoded_price_max")
+
+    @property
+    def start_time(self) -> str:
+        return f"{self.start_hour:02d}:{self.start_min:02d}"
+
+    @property
+    def end_time(self) -> str:
+        return f"{self.end_hour:02d}:{self.end_min:02d}"
+
+    @property
+    def decoded_price_min(self) -> float:
+        return self.price_min / 10.0**self.decimal_point
+
+    @property
+    def decoded_price_max(self) -> float:
+        return self.price_max / 10.0**self.decimal_point
+
+    def canonical_key(self) -> tuple[int, ...]:
+        return (
+            self.season,
+            self.week,
+            self.start_hour,
+            self.start_min,
+            self.end_hour,
+            self.end_min,
+            self.price_min,
+            self.price_max,
+            self.decimal_point,
+        )
+
+
+class TOUReservationSchedule(_Model):
+    """A TOU read-back (``reservationUse`` 2 = on, and the periods).
+
+    ``model_dump()`` → ``{"reservation_use": 2, "reservation": [{"season", "week",
+    "start_hour", "start_min", "end_hour", "end_min", "price_min", "price_max",
+    "decimal_point", "start_time", "end_time", "decoded_price_min",
+    "decoded_price_max"}, ...], "enabled": True}``.
+    """
+
+    reservation_use = _Int("reservationUse", default=0)
+    reservation = _NestedList(TOUPeriod, default=list)
+
+    _extra_dump = ("enabled",)
+
+    @property
+    def enabled(self) -> bool:
+        return self.reservation_use == 2
+
+    def canonical(self) -> tuple[bool, tuple[tuple[int, ...], ...]]:
+        return self.enabled, tuple(sorted(p.canonical_key() for p in self.reservation))
