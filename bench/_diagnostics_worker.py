@@ -1,5 +1,5 @@
 """Measures one diagnostics collector in this interpreter; prints JSON. Run by
-diagnostics_bench.py with either nwp500 (this project) or nwp500-python 6.1.1 installed:
+bench/suite.py (measurement 4) with either nwp500 (this project) or nwp500-python 6.1.1 installed:
 both provide ``nwp500.mqtt_diagnostics.MqttDiagnosticsCollector``."""
 
 import asyncio
