@@ -95,6 +95,30 @@ def verdict(f: Figure, c: str) -> tuple[str, str]:
     return f"{ratio:.2f}", ("yes" if better_b else "no" if better_c else "level")
 
 
+def compact(figs: dict[str, Figure], ref) -> list[str]:
+    """One row per figure: **median** (min-max) and xratio against nwp500 per contender."""
+    lines = ["| figure | unit | reps | " + " | ".join(CONTENDERS) + " |",
+             "|---|---|---:|" + "---:|" * len(CONTENDERS)]
+    for f in figs.values():
+        if not f.values:
+            continue
+        cells = []
+        for c in CONTENDERS:
+            vals = sorted(f.values.get(c, []))
+            if c in f.na or not vals:
+                cells.append(f"n/a{ref(f.na[c])}" if c in f.na else "")
+                continue
+            marks = "".join(ref(n) for n in f.notes.get(c, []))
+            ratio = verdict(f, c)[0]
+            spread = "" if math.isinf(vals[0]) else f" ({fmt(vals[0], f.cap)}–{fmt(vals[-1], f.cap)})"
+            cells.append(f"**{fmt(f.median(c), f.cap)}**{marks}{spread}"
+                         + (f" ×{ratio}" if ratio not in ("", "inf", "0") else ""))
+        reps = max(len(v) for v in f.values.values())
+        unit = f"{f.unit}, {'higher' if f.higher_is_better else 'lower'} is better"
+        lines.append(f"| {f.label} | {unit} | {reps} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(figs: dict[str, Figure], meta: dict) -> str:
     foot: list[str] = []
 
@@ -103,8 +127,10 @@ def markdown(figs: dict[str, Figure], meta: dict) -> str:
             foot.append(text)
         return f"[^{foot.index(text) + 1}]"
 
-    lines = ["| figure | unit | contender | reps | min | median | max | ratio vs nwp500 "
-             "| nwp500 ahead? |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = compact(figs, ref) + ["", "The same, one row per contender:", "",
+                                  "| figure | unit | contender | reps | min | median | max "
+                                  "| ratio vs nwp500 | nwp500 ahead? |",
+                                  "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for f in figs.values():
         if not f.values:
             continue
@@ -132,8 +158,8 @@ def markdown(figs: dict[str, Figure], meta: dict) -> str:
             f"Versions: {meta['versions']}.",
             f"Load average (1 min) at start {meta['load_start']:.2f}, at end {meta['load_end']:.2f}.",
             "",
-            "*reps*: repetitions per contender (contenders alternate within each repetition); "
-            "*ratio*: contender median / nwp500 median; *nwp500 ahead?*: `yes`, `no`, or "
+            "Cells: **median** (min–max) over *reps* repetitions per contender (contenders "
+            "alternate within each repetition) and ×ratio = contender median / nwp500 median; *nwp500 ahead?*: `yes`, `no`, or "
             f"`level` when the medians are within {TIE:.0%} (or, in 3, within the 20 ms "
             "resolution of the probe); `(transport)` marks nwp500 itself "
             "over websockets + TLS, the transport nwp500-python is bound to. A value `> N` "
