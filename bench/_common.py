@@ -121,6 +121,18 @@ def stdin_lines(loop, queue) -> None:
     threading.Thread(target=pump, daemon=True).start()
 
 
+async def commands(counter: InboundCounter | None = None) -> None:
+    """Say ready, then obey the driver's ``flush Q`` (report a short batch) until ``quit``."""
+    import asyncio
+
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    stdin_lines(asyncio.get_running_loop(), queue)
+    emit(ev="ready", t=time.time())
+    while (line := await queue.get()) != "quit":
+        if line.startswith("flush") and counter is not None:
+            counter.report(int(line.split()[1]))
+
+
 class FaultLog:
     """Event bookkeeping of the ``fault`` task, shared by all workers.
 

@@ -22,7 +22,7 @@ import aiomqtt
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, FaultLog, InboundCounter, cpu_s,
-    emit, rss_mib, run_main, stdin_lines,
+    commands, emit, rss_mib, run_main,
 )
 
 logging.getLogger("mqtt").setLevel(logging.ERROR)  # "N pending publish calls" warnings
@@ -34,13 +34,6 @@ def make_client(p: dict, client_id: str, keep_alive: int = 60) -> aiomqtt.Client
                           max_inflight_messages=100, socket_options=NODELAY)
 
 
-async def commands(counter: InboundCounter | None = None) -> None:
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    stdin_lines(asyncio.get_running_loop(), queue)
-    emit(ev="ready", t=time.time())
-    while (line := await queue.get()) != "quit":
-        if line.startswith("flush") and counter is not None:
-            counter.report(int(line.split()[1]))
 
 
 async def publish(p: dict) -> dict:

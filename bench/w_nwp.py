@@ -15,7 +15,7 @@ import time
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, Auth, FaultLog, InboundCounter,
-    cpu_s, emit, rss_mib, run_main, stdin_lines,
+    cpu_s, commands, emit, rss_mib, run_main,
 )
 from nwp500 import MqttConnectionConfig, NavienMqttClient
 
@@ -83,14 +83,6 @@ async def inbound(p: dict) -> dict:
     return {}
 
 
-async def commands(counter: InboundCounter | None = None) -> None:
-    """Say ready, then obey ``flush Q`` (report a short batch) until ``quit``."""
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    stdin_lines(asyncio.get_running_loop(), queue)
-    emit(ev="ready", t=time.time())
-    while (line := await queue.get()) != "quit":
-        if line.startswith("flush") and counter is not None:
-            counter.report(int(line.split()[1]))
 
 
 async def fault(p: dict) -> dict:

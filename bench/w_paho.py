@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, FaultLog, InboundCounter, cpu_s,
-    emit, rss_mib, run_main, stdin_lines,
+    commands, emit, rss_mib, run_main,
 )
 
 INFLIGHT = 100  # nwp500's fixed in-flight window
@@ -115,13 +115,6 @@ async def _inbound(p: dict) -> dict:
     return {}
 
 
-async def commands(counter: InboundCounter | None = None) -> None:
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    stdin_lines(asyncio.get_running_loop(), queue)
-    emit(ev="ready", t=time.time())
-    while (line := await queue.get()) != "quit":
-        if line.startswith("flush") and counter is not None:
-            counter.report(int(line.split()[1]))
 
 
 async def _fault(p: dict) -> dict:
