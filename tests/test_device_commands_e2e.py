@@ -16,7 +16,9 @@ import pytest
 from helpers import run
 from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient
 from nwp500.enums import CommandCode, DhwOperationSetting, DREvent, RecirculationMode
+from nwp500.exceptions import DeviceCapabilityError, RangeValidationError
 from nwp500.models import ReservationSchedule, TOUReservationSchedule
+from nwp500.simulator.device import DeviceSpec
 from nwp500.unit_system import reset_unit_system
 
 DEADLINE = 15.0
@@ -349,5 +351,65 @@ def test_tou_write_for_another_controller_changes_nothing(simulator) -> None:
             await c.request_tou_settings(d, controller_serial_number=serial)
             assert (await _next(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
             assert (await s.fresh_status()).tou_status is True
+
+    run(scenario(), timeout=60)
+
+
+# -- capability gating: the device's own feature flags --------------------------------------------
+# A model without a heat pump, vacation mode, set-point control, demand response or recirculation.
+LIMITED = DeviceSpec(feature_overrides=(("heatpumpUse", 1), ("holidayUse", 1), ("dhwTemperatureSettingUse", 1),
+                                        ("drSettingUse", 1), ("recirculationUse", 1)))
+REFUSED = [
+    ("set_dhw_mode heat pump", lambda c, d: c.set_dhw_mode(d, 1), "heatpump_use"),
+    ("set_vacation_days", lambda c, d: c.set_vacation_days(d, 7), "holiday_use"),
+    # "cannot" wins over "out of range": 500 °F would be a RangeValidationError otherwise
+    ("set_dhw_temperature", lambda c, d: c.set_dhw_temperature(d, 500.0), "dhw_temperature_setting_use"),
+    ("enable_demand_response", lambda c, d: c.enable_demand_response(d), "dr_setting_use"),
+    ("set_recirculation_mode", lambda c, d: c.set_recirculation_mode(d, 3), "recirculation_use"),
+    ("trigger_recirculation_hot_button", lambda c, d: c.trigger_recirculation_hot_button(d), "recirculation_use"),
+]
+
+
+def _handled(sim) -> int:
+    return sim.state()["devices"][0]["requests_handled"]
+
+
+@pytest.mark.parametrize("simulator", [{"devices": [LIMITED]}], indirect=True)
+def test_commands_the_device_reports_it_cannot_do_raise_and_send_nothing(simulator) -> None:
+    async def scenario():
+        async with session(simulator) as s:
+            c, d = s.client, s.device
+            # Features not known yet: nothing to check against, the command goes out.
+            assert await c.set_recirculation_mode(d, 2) > 0
+            assert (await s.status(CommandCode.RECIR_MODE)).recirc_operation_mode is RecirculationMode.BUTTON
+            assert await c.ensure_device_info_cached(d, timeout=DEADLINE)
+            handled = _handled(simulator)
+            for name, send, flag in REFUSED:
+                with pytest.raises(DeviceCapabilityError) as err:
+                    await send(c, d)
+                assert err.value.feature_name == flag, name
+                assert flag in str(err.value), name
+            # What the device offers still goes out, and it is the only request the device saw
+            # since the features: the refused ones never left the client.
+            assert await c.set_dhw_mode(d, 4) > 0
+            reply = await s.status(CommandCode.DHW_MODE)
+            assert reply.dhw_operation_setting is DhwOperationSetting.HIGH_DEMAND
+            assert _handled(simulator) == handled + 1
+
+    run(scenario(), timeout=60)
+
+
+def test_a_flag_the_device_does_not_report_refuses_nothing(simulator) -> None:
+    """The NWP500 sends no ``recirculationUse`` (the model reads it as ``False``): unknown is
+    not "cannot", so recirculation commands still go out once the features are cached."""
+    async def scenario():
+        async with session(simulator) as s:
+            c, d = s.client, s.device
+            assert await c.ensure_device_info_cached(d, timeout=DEADLINE)
+            assert (await _next(s.features)).recirculation_use is False
+            assert await c.set_recirculation_mode(d, 2) > 0
+            assert (await s.status(CommandCode.RECIR_MODE)).recirc_operation_mode is RecirculationMode.BUTTON
+            with pytest.raises(RangeValidationError):   # a supported set-point is range-checked as before
+                await c.set_dhw_temperature(d, 500.0)
 
     run(scenario(), timeout=60)

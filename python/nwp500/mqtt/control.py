@@ -2,7 +2,8 @@
 
 Every command is built by the Rust core (topic, envelope in the reference's key order, unit
 encoding, range checks) and published like any message: while offline it is queued and the
-method returns 0, otherwise it returns the packet id once the broker acknowledged it.
+method returns 0, otherwise it returns the packet id once the broker acknowledged it. A command
+the device has said it cannot carry out raises ``DeviceCapabilityError`` (``capabilities.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ def _address(device: Any) -> tuple[int, str, str]:
 class DeviceControlMixin:
     """Mixed into ``NavienMqttClient``: needs ``publish``, ``client_id`` and ``session_id``."""
 
+    def _check_capability(self, device: Any, name: str, **params: Any) -> None:
+        gate = getattr(self, "_gate", None)
+        if gate is not None:
+            gate.check(_address(device)[1], name, **params)
+
     async def _command(self, device: Any, name: str, **params: Any) -> int:
+        self._check_capability(device, name, **params)
         device_type, mac, additional = _address(device)
         topic, payload = build_command(name, device_type, mac, additional, self.client_id, self.session_id, **params)
         # Published as a dict so it goes out exactly as json.dumps writes it (", " and ": "),
@@ -60,6 +67,7 @@ class DeviceControlMixin:
         from ..unit_system import get_unit_system
         from .._core import fahrenheit_to_half_celsius
 
+        self._check_capability(device, "set_dhw_temperature")  # "cannot" before "out of range"
         metric = (getattr(self, "unit_system", None) or get_unit_system()) == "metric"
         fahrenheit = temperature * 9 / 5 + 32 if metric else float(temperature)
         low, high = self._dhw_limits_f(device)
@@ -74,7 +82,8 @@ class DeviceControlMixin:
         return await self._command(device, "set_dhw_temperature", half_celsius=fahrenheit_to_half_celsius(fahrenheit))
 
     def _dhw_limits_f(self, device: Any) -> tuple[float, float]:
-        feature = getattr(self, "_features", {}).get(_address(device)[1])
+        gate = getattr(self, "_gate", None)
+        feature = gate.feature(_address(device)[1]) if gate is not None else None
         raw_min = getattr(feature, "_raw_dhw_temperature_min", None) if feature is not None else None
         raw_max = getattr(feature, "_raw_dhw_temperature_max", None) if feature is not None else None
         if raw_min is None or raw_max is None:

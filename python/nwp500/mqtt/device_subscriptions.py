@@ -15,6 +15,7 @@ from typing import Any, Callable
 from .._core import topic_matches_pattern  # noqa: F401 - re-exported for symmetry with utils
 from ..exceptions import Nwp500Error
 from ..mqtt_events import FeatureReceivedEvent, StatusReceivedEvent
+from .capabilities import CommandGate
 from .control import _address
 from .periodic_types import PeriodicRequestType
 
@@ -38,7 +39,7 @@ class DeviceSubscriptionsMixin:
     ``_deliver_event`` and the command methods."""
 
     def _device_state_init(self) -> None:
-        self._features: dict[str, Any] = {}
+        self._gate = CommandGate()
         self._tracker: Any = None
         self._periodic_tasks: dict[str, asyncio.Task[None]] = {}
         # (topic, user callback) -> the wrapper registered with the core, for removal.
@@ -108,7 +109,8 @@ class DeviceSubscriptionsMixin:
 
     async def subscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Parsed features: ``callback(DeviceFeature)``; also emits ``feature_received`` and
-        caches the feature (its limits check ``set_dhw_temperature``)."""
+        caches the feature: its flags gate the control commands (``DeviceCapabilityError``)
+        and its limits check ``set_dhw_temperature``."""
         from ..models import DeviceFeature, get_response_data
 
         mac = _address(device)[1]
@@ -123,7 +125,7 @@ class DeviceSubscriptionsMixin:
                 _logger.warning("Skipping malformed feature: %s", exc)
                 return
             feature.mac_address = mac
-            self._features[mac] = feature
+            self._gate.remember(mac, feature, data)
             self._deliver_event("feature_received", FeatureReceivedEvent(device_mac=mac, feature=feature))
             _call(callback, feature)
 
@@ -162,7 +164,7 @@ class DeviceSubscriptionsMixin:
         """Make sure the device's features are known (requesting them if needed); ``True``
         when they are, ``False`` if none arrived within ``timeout``."""
         mac = _address(device)[1]
-        if mac in self._features:
+        if mac in self._gate:
             return True
         arrived = asyncio.get_running_loop().create_future()
 

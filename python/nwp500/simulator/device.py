@@ -47,12 +47,16 @@ class DeviceSpec:
     device_name: str = "NWP500"
     home_seq: int = 25004
     serial_number: str = "56496061BT22230408"
+    #: Feature keys this device reports differently from a stock NWP500, e.g. a model without
+    #: a heat pump: ``(("heatpumpUse", 1),)`` (capability flags: 2 = supported, 1 = not).
+    feature_overrides: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         mac = self.mac_address.lower()
         if len(mac) != 12 or any(c not in "0123456789abcdef" for c in mac):
             raise ValueError(f"mac_address must be 12 hex digits, got {self.mac_address!r}")
         object.__setattr__(self, "mac_address", mac)
+        object.__setattr__(self, "feature_overrides", tuple((str(k), int(v)) for k, v in self.feature_overrides))
 
     @property
     def topic_root(self) -> str:
@@ -104,6 +108,7 @@ class EmulatedDevice:
         self.spec = spec
         self.broker_url = broker_url
         self.state = ds.DeviceState(spec.serial_number, thermal=thermal)
+        self.state.feature.update(spec.feature_overrides)
         self.status_key, self.feature_key = status_key, feature_key
         self.client: Any = None
         self.offline = False          # True: requests are received but never answered

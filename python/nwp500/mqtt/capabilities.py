@@ -1,0 +1,100 @@
+"""Which device capability each command needs, checked against what the device reported.
+
+nwp500-python 9.3.0 gates its control commands on the device's feature flags
+(``DeviceFeature.*_use``). This does the same with two differences a user of a water heater
+wants:
+
+* The check uses the features the device has already sent (``request_device_info`` or
+  ``ensure_device_info_cached``). When none are known the command goes out (or into the
+  offline queue) unchecked, instead of failing because the client is offline and cannot ask;
+  the device ignores a command it cannot carry out.
+* A flag the device did not put in its feature message counts as unknown, not as "no": the
+  NWP500 never sends ``recirculationUse``, and the model's default ``False`` for it must not
+  refuse every recirculation command.
+
+The DHW mode is checked per mode (heat pump, electric, ...), since the device reports each.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..exceptions import DeviceCapabilityError
+
+__all__ = ["CommandGate", "required_capability"]
+
+#: command -> the ``DeviceFeature`` flag it needs (9.3.0's gating).
+REQUIRED_CAPABILITY: dict[str, str] = {
+    "set_power": "power_use",
+    "set_dhw_temperature": "dhw_temperature_setting_use",
+    "enable_anti_legionella": "anti_legionella_setting_use",
+    "disable_anti_legionella": "anti_legionella_setting_use",
+    "configure_tou_schedule": "program_reservation_use",
+    "set_tou_enabled": "program_reservation_use",
+    "set_demand_response": "dr_setting_use",
+    "set_recirculation_mode": "recirculation_use",
+    "trigger_recirculation_hot_button": "recirculation_use",
+}
+
+#: DHW operation mode id -> the flag that says the device offers it.
+MODE_CAPABILITY: dict[int, str] = {
+    1: "heatpump_use",
+    2: "electric_use",
+    3: "energy_saver_use",
+    4: "high_demand_use",
+    5: "holiday_use",
+}
+
+
+def required_capability(command: str, **params: Any) -> list[str]:
+    """The flags ``command`` with ``params`` needs, most general first."""
+    if command == "set_dhw_mode":
+        mode = MODE_CAPABILITY.get(int(params.get("mode_id", 0)))
+        return ["dhw_use"] + ([mode] if mode else [])
+    flag = REQUIRED_CAPABILITY.get(command)
+    return [flag] if flag else []
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _supported(feature: Any, flag: str) -> bool:
+    value = getattr(feature, flag, None)
+    if flag == "dhw_temperature_setting_use":
+        # An enum of set-point precisions: 0 unknown and 1 disabled mean no set-point control.
+        return int(value or 0) > 1
+    return bool(value)
+
+
+class CommandGate:
+    """The features each device last reported, and the check a command passes first."""
+
+    def __init__(self) -> None:
+        # mac -> (DeviceFeature, the payload keys the device actually sent)
+        self._known: dict[str, tuple[Any, frozenset[str]]] = {}
+
+    def remember(self, mac: str, feature: Any, reported: Iterable[str]) -> None:
+        self._known[mac] = (feature, frozenset(reported))
+
+    def feature(self, mac: str) -> Any | None:
+        known = self._known.get(mac)
+        return known[0] if known else None
+
+    def __contains__(self, mac: str) -> bool:
+        return mac in self._known
+
+    def check(self, mac: str, command: str, **params: Any) -> None:
+        """Raise :class:`DeviceCapabilityError` if the device said it cannot do ``command``."""
+        known = self._known.get(mac)
+        if known is None:
+            return
+        feature, reported = known
+        for flag in required_capability(command, **params):
+            if flag not in reported and _camel(flag) not in reported:
+                continue
+            if not _supported(feature, flag):
+                raise DeviceCapabilityError(flag, f"Device does not support {flag} capability "
+                                                  f"(needed by {command})")
+
