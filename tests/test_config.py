@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -270,6 +271,43 @@ def test_event_and_exception_modules_export_the_9_3_0_names():
                  "MqttPublishError", "MqttSubscriptionError", "ConnectionDropError", "Nwp500Error"):
         assert getattr(exceptions, name) is getattr(importlib.import_module("nwp500"), name)
     assert issubclass(exceptions.MqttCredentialsError, exceptions.MqttError)
+
+
+
+def _loaded_after(statement: str) -> set[str]:
+    """The nwp500 modules a fresh interpreter has loaded after ``statement``."""
+    code = f"{statement}\nimport sys\nprint(' '.join(m for m in sys.modules if m.startswith('nwp500')))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd="/")
+    return set(out.stdout.split())
+
+
+def test_import_loads_only_what_is_used():
+    """PEP 562: the bare package is nearly empty; the MQTT client and the login do not pull in
+    the REST client, the device records or the enums."""
+    assert _loaded_after("import nwp500") == {"nwp500", "nwp500._lazy"}
+    used = _loaded_after("from nwp500 import NavienAuthClient, NavienMqttClient, MqttConnectionConfig")
+    assert {"nwp500.mqtt.client", "nwp500.auth", "nwp500.models.auth", "nwp500._core"} <= used
+    assert not used & {"nwp500.api_client", "nwp500.enums", "nwp500.models.status", "nwp500.models.feature",
+                       "nwp500.device_models", "nwp500.unit_system"}
+
+
+def test_every_public_name_resolves_and_is_listed():
+    import nwp500
+    import nwp500.models as models
+
+    for name in nwp500.__all__:
+        assert getattr(nwp500, name) is not None, name
+        assert name in dir(nwp500)
+    for module, names in models._EXPORTS.items():     # the lazy table matches each module
+        assert tuple(importlib.import_module(f"nwp500.models.{module}").__all__) == names, module
+    for name in models.__all__:
+        assert getattr(models, name) is getattr(importlib.import_module(
+            f"nwp500.models.{next(m for m, n in models._EXPORTS.items() if name in n)}"), name)
+    assert nwp500.models is models and nwp500.device_models.DeviceStatus is models.DeviceStatus
+    with pytest.raises(AttributeError, match="no_such_name"):
+        nwp500.no_such_name
+    with pytest.raises(ImportError):
+        exec("from nwp500 import no_such_name", {})
 
 
 # ---- client constructor checks ----------------------------------------------------------------

@@ -3,131 +3,78 @@ tells you why the connection drops.
 
 The connection lives in a Rust core (``nwp500._core``); this package is its Python face with
 nwp500-python 9.3.0's names and import paths.
+
+Names are loaded on first use (PEP 562): ``import nwp500`` costs almost nothing, and
+``from nwp500 import NavienMqttClient`` loads the MQTT client without the REST client, the
+device records or the enums.
 """
 
-from ._core import __version__ as _core_version
-from .api_client import NavienAPIClient
-from .auth import NavienAuthClient, authenticate, refresh_access_token
-from . import device_models  # noqa: F401  (the earlier module name, loaded with the package as before)
-from .enums import CommandCode, CurrentOperationMode, DhwOperationSetting, TemperatureType
-from .events import EventEmitter, EventListener
-from .exceptions import (
-    APIError,
-    AuthenticationError,
-    ConnectionDropError,
-    DeviceCapabilityError,
-    DeviceError,
-    DeviceNotFoundError,
-    DeviceOfflineError,
-    DeviceOperationError,
-    InvalidCredentialsError,
-    MqttConnectionError,
-    MqttCredentialsError,
-    MqttError,
-    MqttNotConnectedError,
-    MqttPublishError,
-    MqttSubscriptionError,
-    Nwp500Error,
-    ParameterValidationError,
-    RangeValidationError,
-    TokenExpiredError,
-    TokenRefreshError,
-    ValidationError,
-)
-from .mqtt import (
-    ConnectionDropEvent,
-    ConnectionEvent,
-    DropPatternAnalysis,
-    MqttConnectionConfig,
-    MqttDiagnosticsCollector,
-    MqttMetrics,
-    NavienMqttClient,
-    PeriodicRequestType,
-    QoS,
-)
-from .models import (
-    AuthenticationResponse,
-    AuthTokens,
-    Device,
-    DeviceFeature,
-    DeviceInfo,
-    DeviceStatus,
-    EnergyUsageResponse,
-    FirmwareInfo,
-    Location,
-    ReservationSchedule,
-    TOUInfo,
-    TOUReservationSchedule,
-    UserInfo,
-)
-from .unit_system import get_unit_system, reset_unit_system, set_unit_system
-from .mqtt_events import (
-    ConnectionInterruptedEvent,
-    ConnectionResumedEvent,
-    MqttClientEvents,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import attach
 
 __version__ = "3.0.0.dev0"
 
-__all__ = [
-    "CommandCode",
-    "CurrentOperationMode",
-    "DeviceFeature",
-    "DeviceStatus",
-    "DhwOperationSetting",
-    "EnergyUsageResponse",
-    "ReservationSchedule",
-    "TOUReservationSchedule",
-    "TemperatureType",
-    "get_unit_system",
-    "reset_unit_system",
-    "set_unit_system",
-    "AuthTokens",
-    "AuthenticationResponse",
-    "Device",
-    "DeviceInfo",
-    "FirmwareInfo",
-    "Location",
-    "NavienAPIClient",
-    "NavienAuthClient",
-    "TOUInfo",
-    "UserInfo",
-    "authenticate",
-    "refresh_access_token",
-    "APIError",
-    "AuthenticationError",
-    "ConnectionDropError",
-    "ConnectionDropEvent",
-    "ConnectionEvent",
-    "DropPatternAnalysis",
-    "ConnectionInterruptedEvent",
-    "ConnectionResumedEvent",
-    "DeviceCapabilityError",
-    "DeviceError",
-    "DeviceNotFoundError",
-    "DeviceOfflineError",
-    "DeviceOperationError",
-    "EventEmitter",
-    "EventListener",
-    "InvalidCredentialsError",
-    "MqttClientEvents",
-    "MqttConnectionConfig",
-    "MqttConnectionError",
-    "MqttCredentialsError",
-    "MqttDiagnosticsCollector",
-    "MqttError",
-    "MqttMetrics",
-    "MqttNotConnectedError",
-    "MqttPublishError",
-    "MqttSubscriptionError",
-    "NavienMqttClient",
-    "Nwp500Error",
-    "ParameterValidationError",
-    "PeriodicRequestType",
-    "QoS",
-    "RangeValidationError",
-    "TokenExpiredError",
-    "TokenRefreshError",
-    "ValidationError",
-    "__version__",
-]
+# Where each public name lives (module relative to this package).
+_HOME: dict[str, str] = {
+    **dict.fromkeys(("CommandCode", "CurrentOperationMode", "DhwOperationSetting", "TemperatureType"), ".enums"),
+    **dict.fromkeys(("get_unit_system", "reset_unit_system", "set_unit_system"), ".unit_system"),
+    **dict.fromkeys(("AuthTokens", "AuthenticationResponse", "UserInfo"), ".models.auth"),
+    **dict.fromkeys(("Device", "DeviceInfo", "FirmwareInfo", "Location", "TOUInfo"), ".models.device"),
+    "DeviceFeature": ".models.feature",
+    "DeviceStatus": ".models.status",
+    "EnergyUsageResponse": ".models.energy",
+    **dict.fromkeys(("ReservationSchedule", "TOUReservationSchedule"), ".models.schedule"),
+    "NavienAPIClient": ".api_client",
+    **dict.fromkeys(("NavienAuthClient", "authenticate", "refresh_access_token"), ".auth"),
+    **dict.fromkeys((
+        "APIError", "AuthenticationError", "ConnectionDropError", "DeviceCapabilityError", "DeviceError",
+        "DeviceNotFoundError", "DeviceOfflineError", "DeviceOperationError", "InvalidCredentialsError",
+        "MqttConnectionError", "MqttCredentialsError", "MqttError", "MqttNotConnectedError", "MqttPublishError",
+        "MqttSubscriptionError", "Nwp500Error", "ParameterValidationError", "RangeValidationError",
+        "TokenExpiredError", "TokenRefreshError", "ValidationError"), ".exceptions"),
+    **dict.fromkeys(("ConnectionDropEvent", "ConnectionEvent", "DropPatternAnalysis", "MqttDiagnosticsCollector",
+                     "MqttMetrics"), ".mqtt.diagnostics"),
+    "NavienMqttClient": ".mqtt.client",
+    "MqttConnectionConfig": ".mqtt.utils",
+    "PeriodicRequestType": ".mqtt.periodic_types",
+    "QoS": ".mqtt.types",
+    **dict.fromkeys(("ConnectionInterruptedEvent", "ConnectionResumedEvent", "MqttClientEvents"), ".mqtt_events"),
+    **dict.fromkeys(("EventEmitter", "EventListener"), ".events"),
+}
+
+__all__ = sorted(_HOME) + ["__version__"]
+
+
+__getattr__, __dir__ = attach(__name__, _HOME, __all__)
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; nothing of it runs
+    from .api_client import NavienAPIClient
+    from .auth import NavienAuthClient, authenticate, refresh_access_token
+    from .enums import CommandCode, CurrentOperationMode, DhwOperationSetting, TemperatureType
+    from .events import EventEmitter, EventListener
+    from .exceptions import (
+        APIError, AuthenticationError, ConnectionDropError, DeviceCapabilityError, DeviceError,
+        DeviceNotFoundError, DeviceOfflineError, DeviceOperationError, InvalidCredentialsError,
+        MqttConnectionError, MqttCredentialsError, MqttError, MqttNotConnectedError, MqttPublishError,
+        MqttSubscriptionError, Nwp500Error, ParameterValidationError, RangeValidationError,
+        TokenExpiredError, TokenRefreshError, ValidationError,
+    )
+    from .models.auth import AuthenticationResponse, AuthTokens, UserInfo
+    from .models.device import Device, DeviceInfo, FirmwareInfo, Location, TOUInfo
+    from .models.energy import EnergyUsageResponse
+    from .models.feature import DeviceFeature
+    from .models.schedule import ReservationSchedule, TOUReservationSchedule
+    from .models.status import DeviceStatus
+    from .mqtt.client import NavienMqttClient
+    from .mqtt.diagnostics import (
+        ConnectionDropEvent, ConnectionEvent, DropPatternAnalysis, MqttDiagnosticsCollector, MqttMetrics,
+    )
+    from .mqtt.periodic_types import PeriodicRequestType
+    from .mqtt.types import QoS
+    from .mqtt.utils import MqttConnectionConfig
+    from .mqtt_events import ConnectionInterruptedEvent, ConnectionResumedEvent, MqttClientEvents
+    from .unit_system import get_unit_system, reset_unit_system, set_unit_system

@@ -20,17 +20,43 @@ preferred unit when read:
 there.
 """
 
-from . import auth, device, energy, feature, response, schedule, status
-from .auth import *  # noqa: F403
-from .auth import EXPIRY_MARGIN  # noqa: F401  (public in the earlier nwp500/models.py)
-from .device import *  # noqa: F403
-from .energy import *  # noqa: F403
-from .feature import *  # noqa: F403
-from .response import *  # noqa: F403
-from .schedule import *  # noqa: F403
-from .status import *  # noqa: F403
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
+
+# Each submodule's ``__all__``, spelled out so that reading one record does not load the
+# others (``nwp500.auth`` needs the three auth records, not the device status decoder).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "auth": ("UserInfo", "AuthTokens", "AuthenticationResponse"),
+    "device": ("DeviceInfo", "Location", "Device", "FirmwareInfo", "TOUSchedule", "TOUInfo"),
+    "status": ("DeviceStatus",),
+    "feature": ("DeviceFeature",),
+    "energy": ("EnergyUsageDay", "EnergyUsageTotal", "MonthlyEnergyData", "EnergyUsageResponse"),
+    "schedule": ("ReservationEntry", "ReservationSchedule", "TOUPeriod", "TOUReservationSchedule",
+                 "decode_reservation_hex", "decode_week_bitfield"),
+    "response": ("get_response_data",),
+}
+_HOME = {name: f".{module}" for module, names in _EXPORTS.items() for name in names}
+_HOME["EXPIRY_MARGIN"] = ".auth"  # public in the earlier single-module nwp500/models.py
 
 # What ``nwp500.device_models`` exports.
-_DEVICE_RECORDS = status.__all__ + feature.__all__ + energy.__all__ + schedule.__all__ + response.__all__
+_DEVICE_RECORDS = [name for module in ("status", "feature", "energy", "schedule", "response")
+                   for name in _EXPORTS[module]]
 
-__all__ = auth.__all__ + device.__all__ + _DEVICE_RECORDS
+__all__ = [name for names in _EXPORTS.values() for name in names]
+
+__getattr__, __dir__ = attach(__name__, _HOME, __all__)
+
+if TYPE_CHECKING:
+    from .auth import EXPIRY_MARGIN, AuthenticationResponse, AuthTokens, UserInfo
+    from .device import Device, DeviceInfo, FirmwareInfo, Location, TOUInfo, TOUSchedule
+    from .energy import EnergyUsageDay, EnergyUsageResponse, EnergyUsageTotal, MonthlyEnergyData
+    from .feature import DeviceFeature
+    from .response import get_response_data
+    from .schedule import (
+        ReservationEntry, ReservationSchedule, TOUPeriod, TOUReservationSchedule, decode_reservation_hex,
+        decode_week_bitfield,
+    )
+    from .status import DeviceStatus
