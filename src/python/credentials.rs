@@ -9,6 +9,7 @@ use pyo3::types::{PyCFunction, PyTuple};
 use tokio::sync::oneshot;
 
 use super::bridge::{Bridge, CredentialReply, Delivery};
+use super::callables;
 use crate::session::{BoxFuture, CredentialError, CredentialSource, CredentialStep};
 use crate::sigv4::AwsCredentials;
 
@@ -142,6 +143,6 @@ fn start<'py>(py: Python<'py>, auth: &Bound<'py, PyAny>, step: CredentialStep) -
             auth.call_method0("re_authenticate")?
         }
     };
-    let awaitable = py.import("inspect")?.call_method1("isawaitable", (&result,))?.is_truthy()?;
+    let awaitable = callables::is_awaitable(py)?.call1((&result,))?.is_truthy()?;
     Ok(awaitable.then_some(result))
 }

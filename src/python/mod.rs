@@ -2,6 +2,7 @@
 //! Python; everything Python-specific lives here.
 
 mod bridge;
+mod callables;
 mod client;
 mod cloud;
 mod config;

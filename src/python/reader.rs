@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
 use super::bridge::{Bridge, Delivery, Resolver};
+use super::callables;
 use super::client::MqttClientCore;
 use crate::session::{CredentialError, SessionEvent};
 
@@ -41,7 +42,7 @@ impl BridgeReader {
     /// A future on the running loop that `resolve` will settle; attaches to that loop.
     pub(crate) fn new_future<'py>(slf: &Bound<'py, Self>) -> PyResult<(u64, Bound<'py, PyAny>)> {
         let py = slf.py();
-        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+        let event_loop = callables::get_running_loop(py)?.call0()?;
         Self::attach(slf, &event_loop, None)?;
         let future = event_loop.call_method0("create_future")?;
         let this = slf.borrow();

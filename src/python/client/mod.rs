@@ -10,15 +10,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use rumqttc::QoS;
 
-use super::bridge::{Bridge, Completion, Delivery};
+use super::bridge::{Bridge, Completion};
+use super::callables;
 use super::config::PyConfig;
 use super::credentials::{self, LastAuthError, LoopCredentials};
 use super::diagnostics::{new_collector, DiagnosticsCore};
-use super::errors::{drop_error_object, nwp_error, op_error, timeout_error, Op};
-use super::logging::{log, log_exception};
+use super::errors::{nwp_error, op_error, Op};
+use super::logging::log;
 use super::reader::BridgeReader;
 use super::runtime;
-use crate::session::{LogLevel, OpError, Outbound, PublishOutcome, SessionEvent, SessionHandle};
+use crate::session::{LogLevel, OpError, Outbound, SessionHandle};
+
+mod delivery;
 
 const LOGGER: &str = "nwp500.mqtt.client";
 
@@ -91,7 +94,7 @@ fn encode_payload(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<Vec<u8
     }
     if payload.is_instance_of::<PyDict>() || payload.is_instance_of::<pyo3::types::PyList>() {
         // json.dumps with its default separators: what the reference puts on the wire.
-        let text: String = py.import("json")?.call_method1("dumps", (payload,))?.extract()?;
+        let text: String = callables::json_dumps(py)?.call1((payload,))?.extract()?;
         return Ok(text.into_bytes());
     }
     Err(PyTypeError::new_err(format!("payload must be a dict, str or bytes, not {}", payload.get_type().name()?)))
@@ -361,7 +364,7 @@ impl MqttClientCore {
     /// loop, so this must run on the loop thread (it does: callers are coroutines).
     fn new_future<'py>(&self, slf: &Bound<'py, Self>, kind: PendingKind) -> PyResult<(u64, Bound<'py, PyAny>)> {
         let py = slf.py();
-        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+        let event_loop = callables::get_running_loop(py)?.call0()?;
         BridgeReader::attach(self.reader.bind(py), &event_loop, Some(slf.as_any()))?;
         let future = event_loop.call_method0("create_future")?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -382,161 +385,5 @@ impl MqttClientCore {
             };
             bridge.complete(id, completion);
         });
-    }
-
-    /// Loop thread: everything the bridge delivered.
-    pub(crate) fn dispatch(slf: &Bound<'_, Self>, deliveries: std::collections::VecDeque<Delivery>) {
-        let py = slf.py();
-        let this = slf.borrow();
-        for delivery in deliveries {
-            match delivery {
-                Delivery::Complete { id, completion } => this.resolve(py, id, completion),
-                Delivery::Credentials { step, reply } => {
-                    credentials::serve(py, this.auth.bind(py), step, reply, this.last_auth_error.clone())
-                }
-                Delivery::Session(event) => this.on_session_event(slf, event),
-                Delivery::Resolve { .. } => {} // the reader settles those itself
-            }
-        }
-    }
-
-    fn on_session_event(&self, slf: &Bound<'_, Self>, event: SessionEvent) {
-        let py = slf.py();
-        let emitted = match event {
-            SessionEvent::Message { topic, payload } => {
-                self.deliver_message(py, &topic, &payload);
-                Ok(())
-            }
-            SessionEvent::Log { level, target, message } => {
-                log(py, target, level, &message);
-                Ok(())
-            }
-            SessionEvent::Interrupted { error, .. } => drop_error_object(py, &error).and_then(|err| {
-                let event = py.import("nwp500.mqtt_events")?.getattr("ConnectionInterruptedEvent")?.call1((err,))?;
-                slf.call_method1("_deliver_event", ("connection_interrupted", event)).map(|_| ())
-            }),
-            SessionEvent::Resumed { return_code, session_present, .. } => (|| {
-                let event =
-                    py.import("nwp500.mqtt_events")?.getattr("ConnectionResumedEvent")?.call1((return_code, session_present))?;
-                slf.call_method1("_deliver_event", ("connection_resumed", event)).map(|_| ())
-            })(),
-            SessionEvent::ReconnectionFailed { attempts } => {
-                slf.call_method1("_deliver_event", ("reconnection_failed", attempts)).map(|_| ())
-            }
-            SessionEvent::AttemptFailed { .. } => Ok(()),
-            SessionEvent::Closed => {
-                self.fail_all(py);
-                Ok(())
-            }
-        };
-        if let Err(err) = emitted {
-            log_exception(py, LOGGER, "Failed to deliver a client event", &err);
-        }
-    }
-
-    fn deliver_message(&self, py: Python<'_>, topic: &str, payload: &[u8]) {
-        let callbacks: Vec<Py<PyAny>> = self
-            .subscriptions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|s| crate::topic::matches(topic, &s.topic))
-            .flat_map(|s| s.callbacks.iter().map(|c| c.clone_ref(py)))
-            .collect();
-        if callbacks.is_empty() {
-            return;
-        }
-        let message = match py.import("json").and_then(|json| json.call_method1("loads", (PyBytes::new(py, payload),))) {
-            Ok(m) => m,
-            Err(err) => {
-                let redacted = crate::redact::topic(topic);
-                log(py, "nwp500.mqtt.subscriptions", LogLevel::Warning, &format!("Skipping malformed message on '{redacted}': {err}"));
-                return;
-            }
-        };
-        for callback in callbacks {
-            let result = callback.call1(py, (topic, &message)).and_then(|r| {
-                let r = r.into_bound(py);
-                if py.import("inspect")?.call_method1("isawaitable", (&r,))?.is_truthy()? {
-                    py.import("asyncio")?.call_method1("ensure_future", (r,))?;
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                log_exception(py, "nwp500.mqtt.subscriptions", "Error in message handler", &err);
-            }
-        }
-    }
-
-    fn resolve(&self, py: Python<'_>, id: u64, completion: Completion) {
-        let Some(Pending { future, kind }) = self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) else {
-            return;
-        };
-        let outcome: PyResult<Py<PyAny>> = match (kind, completion) {
-            (PendingKind::Connect, Completion::Connect(Ok(_))) => Ok(true.into_pyobject(py).map(|b| b.to_owned().into_any().unbind()).unwrap()),
-            (PendingKind::Connect, Completion::Connect(Err(e))) => {
-                let stored = self.last_auth_error.lock().unwrap_or_else(|p| p.into_inner()).take();
-                Err(match (&e, stored) {
-                    (OpError::Credentials(_), Some(original)) => original,
-                    _ => op_error(py, Op::Connect, &e),
-                })
-            }
-            (PendingKind::Publish, Completion::Publish(r)) => match r {
-                Ok(PublishOutcome::Sent(pkid)) => Ok(pkid.into_pyobject(py).unwrap().into_any().unbind()),
-                Ok(PublishOutcome::Queued) => Ok(0u16.into_pyobject(py).unwrap().into_any().unbind()),
-                Err(e) => Err(op_error(py, Op::Publish, &e)),
-            },
-            (PendingKind::Subscribe { topic, callback }, Completion::PacketId(r)) => {
-                self.settle_subscription(py, &topic, &callback, r.is_ok());
-                r.map(|pkid| pkid.into_pyobject(py).unwrap().into_any().unbind()).map_err(|e| op_error(py, Op::Subscribe, &e))
-            }
-            (PendingKind::Unsubscribe, Completion::PacketId(r)) => {
-                r.map(|pkid| pkid.into_pyobject(py).unwrap().into_any().unbind()).map_err(|e| op_error(py, Op::Unsubscribe, &e))
-            }
-            (PendingKind::Disconnect, Completion::Done) => Ok(py.None()),
-            (kind, Completion::TimedOut(what)) => {
-                if let PendingKind::Subscribe { topic, callback } = kind {
-                    self.settle_subscription(py, &topic, &callback, false);
-                }
-                Err(timeout_error(what, self.operation_timeout(py)))
-            }
-            (_, _) => Err(op_error(py, Op::Connect, &OpError::Cancelled)),
-        };
-        let future = future.bind(py);
-        if future.call_method0("done").and_then(|d| d.is_truthy()).unwrap_or(true) {
-            return; // the caller gave up (cancelled or timed out on its side)
-        }
-        let set = match outcome {
-            Ok(value) => future.call_method1("set_result", (value,)),
-            Err(err) => future.call_method1("set_exception", (err.value(py),)),
-        };
-        if let Err(err) = set {
-            log_exception(py, LOGGER, "Failed to resolve a client future", &err);
-        }
-    }
-
-    /// A SUBSCRIBE ended: on success the topic is live; on failure the callback that asked for
-    /// it is withdrawn (and the topic, if nothing else waits on it).
-    fn settle_subscription(&self, py: Python<'_>, topic: &str, callback: &Py<PyAny>, ok: bool) {
-        let mut subs = self.subscriptions.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(index) = subs.iter().position(|s| s.topic == topic) else { return };
-        if ok {
-            subs[index].confirmed = true;
-            return;
-        }
-        if subs[index].confirmed {
-            return;
-        }
-        subs[index].callbacks.retain(|c| !c.bind(py).is(callback.bind(py)));
-        if subs[index].callbacks.is_empty() {
-            subs.remove(index);
-        }
-    }
-
-    fn fail_all(&self, py: Python<'_>) {
-        let ids: Vec<u64> = self.pending.lock().unwrap_or_else(|p| p.into_inner()).keys().copied().collect();
-        for id in ids {
-            self.resolve(py, id, Completion::Abandoned);
-        }
     }
 }
