@@ -310,6 +310,36 @@ def test_every_public_name_resolves_and_is_listed():
         exec("from nwp500 import no_such_name", {})
 
 
+
+_RACE = r"""
+import threading
+import nwp500, nwp500.models as models
+targets = [(nwp500, n) for n in nwp500.__all__] + [(models, n) for n in models.__all__]
+barrier = threading.Barrier(len(targets))
+errors = []
+def read(module, name):
+    barrier.wait()
+    try:
+        getattr(module, name)
+    except BaseException as exc:
+        errors.append(f"{name}: {type(exc).__name__}: {exc}")
+threads = [threading.Thread(target=read, args=t) for t in targets]
+for t in threads: t.start()
+for t in threads: t.join()
+print("\n".join(errors) or "ok")
+"""
+
+
+def test_first_reads_from_many_threads_at_once_all_succeed():
+    """Every public name read for the first time by its own thread, all released together:
+    no import-lock deadlock (``_DeadlockError``) and no half-initialised module. Before the
+    MQTT names went through their package this failed in ~2 of 3 fresh interpreters."""
+    for _ in range(10):
+        out = subprocess.run([sys.executable, "-c", _RACE], capture_output=True, text=True, timeout=60, cwd="/")
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip() == "ok", out.stdout
+
+
 # ---- client constructor checks ----------------------------------------------------------------
 
 def test_client_needs_an_authenticated_auth_client():

@@ -35,12 +35,12 @@ _HOME: dict[str, str] = {
         "MqttConnectionError", "MqttCredentialsError", "MqttError", "MqttNotConnectedError", "MqttPublishError",
         "MqttSubscriptionError", "Nwp500Error", "ParameterValidationError", "RangeValidationError",
         "TokenExpiredError", "TokenRefreshError", "ValidationError"), ".exceptions"),
+    # The MQTT names come through their package, never straight from its submodules: the
+    # package imports those itself, and two threads entering the package from both ends at
+    # once can deadlock on CPython's import locks.
     **dict.fromkeys(("ConnectionDropEvent", "ConnectionEvent", "DropPatternAnalysis", "MqttDiagnosticsCollector",
-                     "MqttMetrics"), ".mqtt.diagnostics"),
-    "NavienMqttClient": ".mqtt.client",
-    "MqttConnectionConfig": ".mqtt.utils",
-    "PeriodicRequestType": ".mqtt.periodic_types",
-    "QoS": ".mqtt.types",
+                     "MqttMetrics", "NavienMqttClient", "MqttConnectionConfig", "PeriodicRequestType", "QoS"),
+                    ".mqtt"),
     **dict.fromkeys(("ConnectionInterruptedEvent", "ConnectionResumedEvent", "MqttClientEvents"), ".mqtt_events"),
     **dict.fromkeys(("EventEmitter", "EventListener"), ".events"),
 }
