@@ -8,16 +8,17 @@ wants:
   ``ensure_device_info_cached``). When none are known the command goes out (or into the
   offline queue) unchecked, instead of failing because the client is offline and cannot ask;
   the device ignores a command it cannot carry out.
-* A flag the device did not put in its feature message counts as unknown, not as "no": the
-  NWP500 never sends ``recirculationUse``, and the model's default ``False`` for it must not
-  refuse every recirculation command.
+* A flag the device did not put in its feature message (or sent as null or 0, its
+  "unknown") counts as unknown, not as "no": the NWP500 never sends ``recirculationUse``,
+  and the model's default ``False`` for it must not refuse every recirculation command.
 
 The DHW mode is checked per mode (heat pump, electric, ...), since the device reports each.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Mapping
+from typing import Any
 
 from ..exceptions import DeviceCapabilityError
 
@@ -60,10 +61,16 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def _said(value: Any) -> bool:
+    """Whether a raw flag value is an answer: absent, null and 0 (the device's "unknown")
+    are not. Stored snake_case dumps carry booleans, which are answers."""
+    return value is not None and not (type(value) is int and value == 0)
+
+
 def _supported(feature: Any, flag: str) -> bool:
     value = getattr(feature, flag, None)
     if flag == "dhw_temperature_setting_use":
-        # An enum of set-point precisions: 0 unknown and 1 disabled mean no set-point control.
+        # An enum of set-point precisions: 1 (disabled) means no set-point control.
         return int(value or 0) > 1
     return bool(value)
 
@@ -72,11 +79,11 @@ class CommandGate:
     """The features each device last reported, and the check a command passes first."""
 
     def __init__(self) -> None:
-        # mac -> (DeviceFeature, the payload keys the device actually sent)
-        self._known: dict[str, tuple[Any, frozenset[str]]] = {}
+        # mac -> (DeviceFeature, the payload the device sent: flags are read from both)
+        self._known: dict[str, tuple[Any, Mapping[str, Any]]] = {}
 
-    def remember(self, mac: str, feature: Any, reported: Iterable[str]) -> None:
-        self._known[mac] = (feature, frozenset(reported))
+    def remember(self, mac: str, feature: Any, payload: Mapping[str, Any]) -> None:
+        self._known[mac] = (feature, dict(payload))
 
     def feature(self, mac: str) -> Any | None:
         known = self._known.get(mac)
@@ -90,11 +97,10 @@ class CommandGate:
         known = self._known.get(mac)
         if known is None:
             return
-        feature, reported = known
+        feature, payload = known
         for flag in required_capability(command, **params):
-            if flag not in reported and _camel(flag) not in reported:
+            if not _said(payload.get(flag, payload.get(_camel(flag)))):
                 continue
             if not _supported(feature, flag):
                 raise DeviceCapabilityError(flag, f"Device does not support {flag} capability "
                                                   f"(needed by {command})")
-
