@@ -311,6 +311,20 @@ def test_every_public_name_resolves_and_is_listed():
 
 
 
+
+@pytest.mark.parametrize("module", ["nwp500", "nwp500.models"])
+def test_type_checkers_see_every_lazy_name(module):
+    """The ``if TYPE_CHECKING:`` imports (what IDEs and mypy read) name exactly the lazy table."""
+    import ast
+
+    package = importlib.import_module(module)
+    seen = set()
+    for node in ast.walk(ast.parse(open(package.__file__).read())):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            seen |= {alias.asname or alias.name for imp in node.body for alias in imp.names}
+    assert seen == set(package._HOME)
+
+
 _RACE = r"""
 import threading
 import nwp500, nwp500.models as models
