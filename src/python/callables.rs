@@ -1,4 +1,5 @@
-//! The Python callables the per-message and per-operation paths call, looked up once.
+//! The Python callables the bindings call (per message, per operation, per record), looked
+//! up once.
 //!
 //! `py.import("json")` on every inbound message costs an import-lock round trip and two
 //! dictionary lookups; caching the bound function keeps the loop thread's share per message

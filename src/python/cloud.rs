@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::bridge::{Bridge, Resolver};
+use super::callables;
 use super::errors::nwp_error;
 use super::reader::BridgeReader;
 use crate::cloud::{CloudError, ErrorKind, NavienCloud, Session, Tokens};
@@ -23,7 +24,7 @@ pub struct CloudCore {
 }
 
 fn to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
-    Ok(py.import("json")?.call_method1("loads", (value.to_string(),))?.unbind())
+    Ok(callables::json_loads(py)?.call1((value.to_string(),))?.unbind())
 }
 
 fn cloud_error(py: Python<'_>, e: &CloudError) -> PyErr {

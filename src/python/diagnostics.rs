@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use super::callables;
 use crate::diagnostics::{Collector, DropInput, SystemClock};
 
 pub type SharedCollector = Arc<Mutex<Collector>>;
@@ -20,7 +21,7 @@ pub struct DiagnosticsCore {
 }
 
 fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (text,))
+    callables::json_loads(py)?.call1((text,))
 }
 
 impl DiagnosticsCore {

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::Value;
 
+use super::callables;
 use super::errors::nwp_error;
 use crate::protocol::{app_connection, Command, DeviceAddress, ProtocolError};
 
@@ -41,7 +42,7 @@ where
 }
 
 fn json_list(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
-    let text: String = py.import("json")?.call_method1("dumps", (PyList::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,))?.extract()?;
+    let text: String = callables::json_dumps(py)?.call1((PyList::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)?,))?.extract()?;
     serde_json::from_str(&text).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 
