@@ -35,6 +35,10 @@ class DeviceControlMixin:
 
     async def _command(self, device: Any, name: str, **params: Any) -> int:
         self._check_capability(device, name, **params)
+        return await self._send(device, name, **params)
+
+    async def _send(self, device: Any, name: str, **params: Any) -> int:
+        """Build and publish ``name`` (its capability already checked)."""
         device_type, mac, additional = _address(device)
         topic, payload = build_command(name, device_type, mac, additional, self.client_id, self.session_id, **params)
         # Published as a dict so it goes out exactly as json.dumps writes it (", " and ": "),
@@ -79,7 +83,7 @@ class DeviceControlMixin:
             raise RangeValidationError(
                 f"temperature must be between {unit_low:g} and {unit_high:g}{unit}, got {temperature}",
                 field="temperature", value=temperature, min_value=unit_low, max_value=unit_high)
-        return await self._command(device, "set_dhw_temperature", half_celsius=fahrenheit_to_half_celsius(fahrenheit))
+        return await self._send(device, "set_dhw_temperature", half_celsius=fahrenheit_to_half_celsius(fahrenheit))
 
     def _dhw_limits_f(self, device: Any) -> tuple[float, float]:
         gate = getattr(self, "_gate", None)
