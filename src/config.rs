@@ -71,6 +71,9 @@ pub struct RawConfig {
     pub reconnect_jitter: bool,
 }
 
+/// Longer than any delay anyone means, short enough that "now + it" can never overflow.
+const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
+
 fn seconds(field: &'static str, value: f64, allow_zero: bool) -> Result<Duration, ConfigError> {
     if !value.is_finite() {
         return Err(bad(field, format!("must be a finite number of seconds, got {value}")));
@@ -79,15 +82,50 @@ fn seconds(field: &'static str, value: f64, allow_zero: bool) -> Result<Duration
         let bound = if allow_zero { ">= 0" } else { "> 0" };
         return Err(bad(field, format!("must be {bound} seconds, got {value}")));
     }
+    if value > MAX_SECONDS {
+        return Err(bad(field, format!("must be at most {MAX_SECONDS} seconds (ten years), got {value}")));
+    }
     Ok(Duration::from_secs_f64(value))
 }
 
 impl RawConfig {
+    /// The rules about `field` alone, for an assignment to it (the record is mutable). Rules
+    /// that relate two fields are checked by [`RawConfig::validate`], when a client uses the
+    /// record, so fields can be assigned in any order.
+    pub fn check_field(&self, field: &str) -> Result<(), ConfigError> {
+        match field {
+            "endpoint" => Endpoint::parse(&self.endpoint).map(|_| ()).map_err(|m| bad("endpoint", m)),
+            "region" if self.region.trim().is_empty() => Err(bad("region", "must not be empty")),
+            "client_id" => validate_client_id(&self.client_id),
+            "keep_alive_secs" if !MQTT_KEEP_ALIVE.contains(&self.keep_alive_secs) => Err(bad(
+                "keep_alive_secs",
+                format!("must be within {}..={} s, got {}", MQTT_KEEP_ALIVE.start(), MQTT_KEEP_ALIVE.end(), self.keep_alive_secs),
+            )),
+            "initial_reconnect_delay" => seconds("initial_reconnect_delay", self.initial_reconnect_delay, true).map(|_| ()),
+            "max_reconnect_delay" => seconds("max_reconnect_delay", self.max_reconnect_delay, true).map(|_| ()),
+            "reconnect_backoff_multiplier" => {
+                let m = self.reconnect_backoff_multiplier;
+                if !m.is_finite() || m < 1.0 {
+                    return Err(bad("reconnect_backoff_multiplier", format!("must be >= 1.0, got {m}")));
+                }
+                Ok(())
+            }
+            "operation_timeout" => seconds("operation_timeout", self.operation_timeout, false).map(|_| ()),
+            "max_queued_commands" if self.max_queued_commands < 1 => {
+                Err(bad("max_queued_commands", format!("must be >= 1, got {}", self.max_queued_commands)))
+            }
+            "max_queued_command_age" => match self.max_queued_command_age {
+                None => Ok(()),
+                Some(age) => seconds("max_queued_command_age", age, true).map(|_| ()),
+            },
+            "ping_timeout" => seconds("ping_timeout", self.ping_timeout, false).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn validate(&self) -> Result<ConnectionSettings, ConfigError> {
         let endpoint = Endpoint::parse(&self.endpoint).map_err(|m| bad("endpoint", m))?;
-        if self.region.trim().is_empty() {
-            return Err(bad("region", "must not be empty"));
-        }
+        self.check_field("region")?;
         validate_client_id(&self.client_id)?;
 
         let keep_range = if endpoint.is_aws_iot() { AWS_KEEP_ALIVE } else { MQTT_KEEP_ALIVE };
@@ -103,14 +141,10 @@ impl RawConfig {
         if max < initial {
             return Err(bad("max_reconnect_delay", "must be >= initial_reconnect_delay"));
         }
+        self.check_field("reconnect_backoff_multiplier")?;
         let m = self.reconnect_backoff_multiplier;
-        if !m.is_finite() || m < 1.0 {
-            return Err(bad("reconnect_backoff_multiplier", format!("must be >= 1.0, got {m}")));
-        }
         let operation_timeout = seconds("operation_timeout", self.operation_timeout, false)?;
-        if self.max_queued_commands < 1 {
-            return Err(bad("max_queued_commands", format!("must be >= 1, got {}", self.max_queued_commands)));
-        }
+        self.check_field("max_queued_commands")?;
         let max_age = match self.max_queued_command_age {
             None => None,
             Some(age) => Some(seconds("max_queued_command_age", age, true)?),
@@ -215,6 +249,17 @@ mod tests {
         assert_eq!(field_of(RawConfig { ping_timeout: f64::NAN, ..raw() }), "ping_timeout");
         assert_eq!(field_of(RawConfig { client_id: "a/b".into(), ..raw() }), "client_id");
         assert_eq!(field_of(RawConfig { endpoint: "ftp://x".into(), ..raw() }), "endpoint");
+        assert_eq!(field_of(RawConfig { max_reconnect_delay: 1e300, ..raw() }), "max_reconnect_delay");
+        assert_eq!(field_of(RawConfig { operation_timeout: 1e20, ..raw() }), "operation_timeout");
+    }
+
+    #[test]
+    fn one_field_is_checked_on_its_own() {
+        assert_eq!(RawConfig { operation_timeout: -1.0, ..raw() }.check_field("operation_timeout").unwrap_err().field, "operation_timeout");
+        assert!(RawConfig { operation_timeout: f64::NAN, ..raw() }.check_field("operation_timeout").is_err());
+        // A rule between two fields waits for validate(), so assignment order does not matter.
+        assert!(RawConfig { ping_timeout: 5000.0, ..raw() }.check_field("ping_timeout").is_ok());
+        assert!(RawConfig { keep_alive_secs: 0, ..raw() }.check_field("keep_alive_secs").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod backoff;
 pub mod cloud;
 pub mod config;
+pub mod contain;
 pub mod diagnostics;
 pub mod drop_cause;
 pub mod protocol;

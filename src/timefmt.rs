@@ -63,15 +63,25 @@ pub fn parse_iso8601(text: &str) -> Option<f64> {
     let hour: u32 = c.next()?.parse().ok()?;
     let minute: u32 = c.next()?.parse().ok()?;
     let seconds: f64 = c.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || !(0.0..61.0).contains(&seconds) {
+    if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || !(0.0..61.0).contains(&seconds) {
         return None;
     }
     let offset_secs = match offset {
         "" | "Z" | "z" => 0,
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (h, m) = o[1..].split_once(':').unwrap_or((&o[1..3.min(o.len())], &o[3.min(o.len())..]));
-            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().unwrap_or(0) * 60)
+            // Sliced with `get`: the text comes from the network, and a byte index inside a
+            // multi-byte character must be a parse failure, not a panic.
+            let body = o.get(1..)?;
+            let (h, m) = match body.split_once(':') {
+                Some(parts) => parts,
+                None => (body.get(..2.min(body.len()))?, body.get(2.min(body.len())..)?),
+            };
+            let (h, m) = (h.parse::<i64>().ok()?, if m.is_empty() { 0 } else { m.parse::<i64>().ok()? });
+            if !(0..=24).contains(&h) || !(0..=59).contains(&m) {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
         }
     };
     let days = days_from_civil(year, month, day);
@@ -126,5 +136,21 @@ mod tests {
         assert_eq!(parse_iso8601("2024-02-29T14:34:56+02:00"), Some(1_709_210_096.0));
         assert_eq!(parse_iso8601("1970-01-01T00:00:00"), Some(0.0));
         assert_eq!(parse_iso8601("nonsense"), None);
+    }
+
+    #[test]
+    fn text_from_the_network_never_panics_the_parser() {
+        let base = "2024-02-29T14:34:56.5+02:00";
+        for insert in ["é", "\u{1F600}", "\u{0}", "-", ":", "+", "Z", "99999999999999999"] {
+            for i in 0..=base.len() {
+                let text = format!("{}{insert}{}", &base[..i], &base[i..]);
+                for (cut, _) in text.char_indices() {
+                    let _ = parse_iso8601(&text[..cut]);
+                }
+            }
+        }
+        assert_eq!(parse_iso8601("2024-02-29T14:34:56+0é:00"), None);
+        assert_eq!(parse_iso8601("2024-02-29T14:34:56+é"), None);
+        assert_eq!(parse_iso8601("99999999999-02-29T14:34:56"), None);
     }
 }

@@ -148,11 +148,31 @@ def test_keep_alive_range_applies_to_aws_endpoints_only():
 
 
 def test_validate_rechecks_a_mutated_config():
+    # A rule between two fields is checked when the record is used, so fields can be
+    # assigned in any order; validate() (and connect()) names the field.
     c = MqttConnectionConfig()
     c.validate()
-    c.max_queued_commands = 0
-    with pytest.raises(ValueError, match="max_queued_commands"):
+    c.initial_reconnect_delay = 500.0
+    with pytest.raises(ValueError, match="max_reconnect_delay"):
         c.validate()
+    c.max_reconnect_delay = 600.0
+    c.validate()
+
+
+@pytest.mark.parametrize("field,value", [
+    ("operation_timeout", -1.0), ("operation_timeout", float("nan")), ("operation_timeout", 0.0),
+    ("operation_timeout", 1e30), ("ping_timeout", float("inf")), ("max_queued_commands", 0),
+    ("initial_reconnect_delay", -0.5), ("max_reconnect_delay", 1e300),
+    ("reconnect_backoff_multiplier", 0.5), ("max_queued_command_age", -3.0),
+    ("keep_alive_secs", 0), ("client_id", "a/b"), ("endpoint", "ftp://x"), ("region", " "),
+])
+def test_every_assignment_is_checked_and_a_bad_one_changes_nothing(field, value):
+    c = MqttConnectionConfig()
+    before = getattr(c, field)
+    with pytest.raises(ValueError, match=field):
+        setattr(c, field, value)
+    assert getattr(c, field) == before
+    c.validate()
 
 
 # ---- environment default of the endpoint ------------------------------------------------------
@@ -224,10 +244,10 @@ def test_fields_are_mutable_and_connect_uses_the_current_values(broker):
 def test_connect_rejects_an_invalid_mutation(broker):
     config = MqttConnectionConfig(endpoint=broker.url, keep_alive_secs=10, ping_timeout=1.0)
     client = NavienMqttClient(Auth(), config=config)
-    config.operation_timeout = -1.0
+    config.ping_timeout = 30.0  # fine on its own, not with a 10 s keep-alive
 
     async def main():
-        with pytest.raises(ValueError, match="operation_timeout"):
+        with pytest.raises(ValueError, match="ping_timeout"):
             await asyncio.wait_for(client.connect(), 10)
         assert not client.is_connected
 
@@ -372,8 +392,8 @@ def test_client_needs_aws_keys(kwargs):
 
 def test_client_rejects_an_invalid_config_object_with_value_error():
     config = MqttConnectionConfig()
-    config.max_queued_commands = 0
-    with pytest.raises(ValueError, match="max_queued_commands"):
+    config.initial_reconnect_delay = 500.0  # above max_reconnect_delay: a rule of two fields
+    with pytest.raises(ValueError, match="max_reconnect_delay"):
         NavienMqttClient(Auth(), config=config)
 
 
@@ -383,3 +403,21 @@ def test_client_without_config_gets_a_default_one():
     assert client.config.endpoint == AWS_IOT_ENDPOINT
     assert CLIENT_ID_RE.fullmatch(client.client_id)
     assert not client.is_connected
+
+
+@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), 1e30])
+def test_a_bad_deadline_on_a_live_client_is_refused_and_publish_still_settles(broker, value):
+    # Issue 10 item 4: this assignment used to be accepted, and every publish then hung.
+    config = MqttConnectionConfig(endpoint=broker.url, keep_alive_secs=10, ping_timeout=1.0,
+                                  operation_timeout=5.0)
+    client = NavienMqttClient(Auth(), config=config)
+
+    async def main():
+        await asyncio.wait_for(client.connect(), 10)
+        with pytest.raises(ValueError, match="operation_timeout"):
+            client.config.operation_timeout = value
+        assert client.config.operation_timeout == 5.0
+        assert await asyncio.wait_for(client.publish("t/deadline", {"ok": 1}), 10) > 0
+        await asyncio.wait_for(client.disconnect(), 10)
+
+    asyncio.run(main())

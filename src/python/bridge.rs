@@ -24,9 +24,10 @@ pub(crate) enum Completion {
     Publish(Result<PublishOutcome, OpError>),
     PacketId(Result<u16, OpError>),
     Done,
-    TimedOut(&'static str),
     /// The session ended before answering.
     Abandoned,
+    /// A bug (a panic) ended the operation; the text says where.
+    Internal(String),
 }
 
 pub(crate) type CredentialReply = oneshot::Sender<Result<Option<AwsCredentials>, CredentialError>>;
@@ -42,9 +43,14 @@ pub(crate) enum Delivery {
     Credentials { step: CredentialStep, reply: CredentialReply },
 }
 
+/// Deliveries kept while the loop does not drain them (its `asyncio.run` ended, say, while the
+/// client lives on). Past this the oldest inbound messages and log lines go first: they are
+/// the only deliveries nobody waits on.
+const BACKLOG_LIMIT: usize = 50_000;
+
 /// The runtime-side half: thread-safe, GIL-free.
 pub(crate) struct Bridge {
-    queue: Mutex<VecDeque<Delivery>>,
+    queue: Mutex<Backlog>,
     /// Set while a wake-up byte is unread, so a burst of deliveries costs one write.
     armed: AtomicBool,
     writer: UnixStream,
@@ -56,11 +62,11 @@ impl Bridge {
         let (reader, writer) = UnixStream::pair()?;
         reader.set_nonblocking(true)?;
         writer.set_nonblocking(true)?;
-        Ok(Arc::new(Self { queue: Mutex::new(VecDeque::new()), armed: AtomicBool::new(false), writer, reader }))
+        Ok(Arc::new(Self { queue: Mutex::new(Backlog::default()), armed: AtomicBool::new(false), writer, reader }))
     }
 
     pub fn push(&self, delivery: Delivery) {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(delivery);
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push(delivery, BACKLOG_LIMIT);
         if !self.armed.swap(true, Ordering::AcqRel) {
             // A full socket buffer means a wake-up is already pending; nothing is lost.
             let _ = (&self.writer).write(&[1]);
@@ -71,18 +77,44 @@ impl Bridge {
         self.push(Delivery::Complete { id, completion });
     }
 
-    /// Loop thread: everything delivered so far, in order.
-    pub fn take(&self) -> VecDeque<Delivery> {
+    /// Loop thread: everything delivered so far, in order, and how many deliveries were shed
+    /// since the last drain.
+    pub fn take(&self) -> (VecDeque<Delivery>, u64) {
         let mut sink = [0u8; 256];
         while matches!((&self.reader).read(&mut sink), Ok(n) if n > 0) {}
         // Disarm before taking: a push after this point writes a fresh byte and so schedules
         // another drain, while a push before it is in the batch taken below.
         self.armed.store(false, Ordering::Release);
-        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut backlog = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        (std::mem::take(&mut backlog.items), std::mem::take(&mut backlog.shed))
     }
 
     pub fn fd(&self) -> i32 {
         self.reader.as_raw_fd()
+    }
+}
+
+#[derive(Default)]
+struct Backlog {
+    items: VecDeque<Delivery>,
+    shed: u64,
+}
+
+impl Backlog {
+    fn push(&mut self, delivery: Delivery, limit: usize) {
+        if self.items.len() >= limit {
+            let sheddable = |d: &Delivery| matches!(d, Delivery::Session(SessionEvent::Message { .. } | SessionEvent::Log { .. }));
+            // Results and credential requests are never shed: someone may still wait on them,
+            // and a credential request whose requester gave up is skipped when it is served.
+            if let Some(index) = self.items.iter().position(sheddable) {
+                self.items.remove(index);
+                self.shed += 1;
+            } else if sheddable(&delivery) {
+                self.shed += 1;
+                return;
+            }
+        }
+        self.items.push_back(delivery);
     }
 }
 

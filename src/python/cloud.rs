@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::bridge::{Bridge, Resolver};
 use super::callables;
-use super::errors::nwp_error;
+use super::errors::{guarded, nwp_error};
 use super::reader::BridgeReader;
 use crate::cloud::{CloudError, ErrorKind, NavienCloud, Session, Tokens};
 
@@ -126,28 +126,38 @@ impl CloudCore {
     }
 
     fn sign_in<'py>(&self, py: Python<'py>, user_id: Option<String>, password: Option<String>) -> PyResult<Bound<'py, PyAny>> {
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.sign_in(user_id.as_deref(), password.as_deref()).await.map(|s| session_value(&s)) })
+        guarded(py, || {
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.sign_in(user_id.as_deref(), password.as_deref()).await.map(|s| session_value(&s)) })
+        })
     }
 
     fn refresh<'py>(&self, py: Python<'py>, refresh_token: Option<String>) -> PyResult<Bound<'py, PyAny>> {
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.refresh(refresh_token.as_deref()).await.map(|t| t.to_json()) })
+        guarded(py, || {
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.refresh(refresh_token.as_deref()).await.map(|t| t.to_json()) })
+        })
     }
 
     fn ensure_valid<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.ensure_valid().await.map(|t| t.map_or(Value::Null, |t| t.to_json())) })
+        guarded(py, || {
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.ensure_valid().await.map(|t| t.map_or(Value::Null, |t| t.to_json())) })
+        })
     }
 
     fn enter<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.enter().await.map(|()| Value::Null) })
+        guarded(py, || {
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.enter().await.map(|()| Value::Null) })
+        })
     }
 
     fn re_authenticate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.re_authenticate().await.map(|s| session_value(&s)) })
+        guarded(py, || {
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.re_authenticate().await.map(|s| session_value(&s)) })
+        })
     }
 
     /// One REST call; `body` is JSON text, `query` name/value pairs. Resolves to the body.
@@ -160,11 +170,13 @@ impl CloudCore {
         body: Option<&str>,
         query: Option<Vec<(String, String)>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let method = Method::from_bytes(method.to_uppercase().as_bytes()).map_err(|e| PyValueError::new_err(format!("method: {e}")))?;
-        let body = body
-            .map(|text| serde_json::from_str::<Value>(text).map_err(|e| PyValueError::new_err(format!("body: {e}"))))
-            .transpose()?;
-        let cloud = self.cloud.clone();
-        self.run(py, async move { cloud.api(method, &path, body, query.unwrap_or_default()).await })
+        guarded(py, || {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).map_err(|e| PyValueError::new_err(format!("method: {e}")))?;
+            let body = body
+                .map(|text| serde_json::from_str::<Value>(text).map_err(|e| PyValueError::new_err(format!("body: {e}"))))
+                .transpose()?;
+            let cloud = self.cloud.clone();
+            self.run(py, async move { cloud.api(method, &path, body, query.unwrap_or_default()).await })
+        })
     }
 }

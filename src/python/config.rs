@@ -10,39 +10,39 @@ use crate::config::{generate_client_id, ConnectionSettings, RawConfig, DEFAULT_A
 #[pyclass(module = "nwp500._core", name = "MqttConnectionConfig", eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyConfig {
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub endpoint: String,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub region: String,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub client_id: String,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub clean_session: bool,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub keep_alive_secs: i64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub auto_reconnect: bool,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub max_reconnect_attempts: i64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub initial_reconnect_delay: f64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub max_reconnect_delay: f64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub reconnect_backoff_multiplier: f64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub deep_reconnect_threshold: i64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub operation_timeout: f64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub enable_command_queue: bool,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub max_queued_commands: i64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub max_queued_command_age: Option<f64>,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub ping_timeout: f64,
-    #[pyo3(get, set)]
+    #[pyo3(get)]
     pub reconnect_jitter: bool,
 }
 
@@ -124,6 +124,94 @@ impl PyConfig {
     fn validate(&self) -> PyResult<()> {
         self.settings().map(|_| ())
     }
+
+    // Every assignment is checked: a bad value is a `ValueError` naming the field, and the
+    // record keeps its old value (a bad deadline must never reach a running client).
+    #[setter]
+    fn set_endpoint(&mut self, value: String) -> PyResult<()> {
+        self.assign("endpoint", |c| c.endpoint = value)
+    }
+
+    #[setter]
+    fn set_region(&mut self, value: String) -> PyResult<()> {
+        self.assign("region", |c| c.region = value)
+    }
+
+    #[setter]
+    fn set_client_id(&mut self, value: String) -> PyResult<()> {
+        self.assign("client_id", |c| c.client_id = value)
+    }
+
+    #[setter]
+    fn set_clean_session(&mut self, value: bool) -> PyResult<()> {
+        self.assign("clean_session", |c| c.clean_session = value)
+    }
+
+    #[setter]
+    fn set_keep_alive_secs(&mut self, value: i64) -> PyResult<()> {
+        self.assign("keep_alive_secs", |c| c.keep_alive_secs = value)
+    }
+
+    #[setter]
+    fn set_auto_reconnect(&mut self, value: bool) -> PyResult<()> {
+        self.assign("auto_reconnect", |c| c.auto_reconnect = value)
+    }
+
+    #[setter]
+    fn set_max_reconnect_attempts(&mut self, value: i64) -> PyResult<()> {
+        self.assign("max_reconnect_attempts", |c| c.max_reconnect_attempts = value)
+    }
+
+    #[setter]
+    fn set_initial_reconnect_delay(&mut self, value: f64) -> PyResult<()> {
+        self.assign("initial_reconnect_delay", |c| c.initial_reconnect_delay = value)
+    }
+
+    #[setter]
+    fn set_max_reconnect_delay(&mut self, value: f64) -> PyResult<()> {
+        self.assign("max_reconnect_delay", |c| c.max_reconnect_delay = value)
+    }
+
+    #[setter]
+    fn set_reconnect_backoff_multiplier(&mut self, value: f64) -> PyResult<()> {
+        self.assign("reconnect_backoff_multiplier", |c| c.reconnect_backoff_multiplier = value)
+    }
+
+    #[setter]
+    fn set_deep_reconnect_threshold(&mut self, value: i64) -> PyResult<()> {
+        // 9.3.0 clamps a threshold below one.
+        self.assign("deep_reconnect_threshold", |c| c.deep_reconnect_threshold = value.max(1))
+    }
+
+    #[setter]
+    fn set_operation_timeout(&mut self, value: f64) -> PyResult<()> {
+        self.assign("operation_timeout", |c| c.operation_timeout = value)
+    }
+
+    #[setter]
+    fn set_enable_command_queue(&mut self, value: bool) -> PyResult<()> {
+        self.assign("enable_command_queue", |c| c.enable_command_queue = value)
+    }
+
+    #[setter]
+    fn set_max_queued_commands(&mut self, value: i64) -> PyResult<()> {
+        self.assign("max_queued_commands", |c| c.max_queued_commands = value)
+    }
+
+    #[setter]
+    fn set_max_queued_command_age(&mut self, value: Option<f64>) -> PyResult<()> {
+        self.assign("max_queued_command_age", |c| c.max_queued_command_age = value)
+    }
+
+    #[setter]
+    fn set_ping_timeout(&mut self, value: f64) -> PyResult<()> {
+        self.assign("ping_timeout", |c| c.ping_timeout = value)
+    }
+
+    #[setter]
+    fn set_reconnect_jitter(&mut self, value: bool) -> PyResult<()> {
+        self.assign("reconnect_jitter", |c| c.reconnect_jitter = value)
+    }
 }
 
 fn py_bool(b: bool) -> &'static str {
@@ -140,7 +228,19 @@ impl PyConfig {
         Self::new(None, None, None, true, 1200, true, -1, 1.0, 120.0, 2.0, 10, 30.0, true, 100, Some(300.0), DEFAULT_PING_TIMEOUT, true)
     }
 
+    fn assign(&mut self, field: &str, set: impl FnOnce(&mut Self)) -> PyResult<()> {
+        let mut next = self.clone();
+        set(&mut next);
+        next.raw().check_field(field).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        *self = next;
+        Ok(())
+    }
+
     pub fn settings(&self) -> PyResult<ConnectionSettings> {
+        self.raw().validate().map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    fn raw(&self) -> RawConfig {
         RawConfig {
             endpoint: self.endpoint.clone(),
             region: self.region.clone(),
@@ -160,7 +260,5 @@ impl PyConfig {
             ping_timeout: self.ping_timeout,
             reconnect_jitter: self.reconnect_jitter,
         }
-        .validate()
-        .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 }

@@ -69,6 +69,11 @@ fn classify(py: Python<'_>, err: &PyErr) -> CredentialError {
 
 /// Loop thread: starts the auth client's coroutine for `step` and answers `reply` when it ends.
 pub(crate) fn serve(py: Python<'_>, auth: &Bound<'_, PyAny>, step: CredentialStep, reply: CredentialReply, last_error: LastAuthError) {
+    if reply.is_closed() {
+        // Whoever asked has given up (its deadline passed while the loop was not draining):
+        // running a sign-in for nobody would only load the cloud.
+        return;
+    }
     let reply = Arc::new(Mutex::new(Some(reply)));
     let answer = {
         let reply = reply.clone();

@@ -64,10 +64,19 @@ pub fn op_error(py: Python<'_>, op: Op, error: &OpError) -> PyErr {
             Op::Connect => nwp_error(py, "MqttConnectionError", m, None),
         },
         OpError::Cancelled => nwp_error(py, "MqttConnectionError", "Operation cancelled: the client was disconnected", None),
-        OpError::InvalidConfig(m) => PyValueError::new_err(m.clone()),
+        OpError::Invalid(m) => PyValueError::new_err(m.clone()),
+        OpError::TimedOut { .. } => PyTimeoutError::new_err(error.to_string()),
+        OpError::Poisoned(m) => nwp_error(py, "MqttPublishError", m, None),
     }
 }
 
-pub fn timeout_error(what: &str, seconds: f64) -> PyErr {
-    PyTimeoutError::new_err(format!("{what} not acknowledged within {seconds:.1} s"))
+/// A bug inside nwp500 (a contained panic), as an `Nwp500Error` that says so.
+pub fn internal_error(py: Python<'_>, why: &str) -> PyErr {
+    nwp_error(py, "Nwp500Error", &format!("internal error in nwp500 (please report it): {why}"), None)
+}
+
+/// Runs a binding entry point so that a panic inside it reaches Python as an `Nwp500Error`
+/// (pyo3 would raise `PanicException`, a `BaseException` that escapes `except Exception`).
+pub fn guarded<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    crate::contain::contain(f).unwrap_or_else(|why| Err(internal_error(py, &why)))
 }

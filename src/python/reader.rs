@@ -55,7 +55,9 @@ impl BridgeReader {
     pub(crate) fn settle_later(bridge: &Arc<Bridge>, id: u64, outcome: impl std::future::Future<Output = Resolver> + Send + 'static) {
         let bridge = bridge.clone();
         super::runtime::handle().spawn(async move {
-            let resolver = outcome.await;
+            let resolver = crate::contain::Contained::new(outcome).await.unwrap_or_else(|why| -> Resolver {
+                Box::new(move |py| Err(super::errors::internal_error(py, &why)))
+            });
             bridge.push(Delivery::Resolve { id, resolver });
         });
     }
@@ -63,10 +65,12 @@ impl BridgeReader {
     fn resolve(&self, py: Python<'_>, id: u64, resolver: Resolver) {
         let Some(future) = self.futures.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) else { return };
         let future = future.bind(py);
+        let outcome = crate::contain::contain(|| resolver(py))
+            .unwrap_or_else(|why| Err(super::errors::internal_error(py, &why)));
         if future.call_method0("done").and_then(|d| d.is_truthy()).unwrap_or(true) {
             return; // the awaiting side gave up
         }
-        let _ = match resolver(py) {
+        let _ = match outcome {
             Ok(value) => future.call_method1("set_result", (value,)),
             Err(err) => future.call_method1("set_exception", (err.value(py),)),
         };
@@ -96,6 +100,16 @@ impl BridgeReader {
         Ok(())
     }
 
+    /// A reader that only settles its own futures (a cloud client's) leaves the loop once none
+    /// is pending: the loop then holds no reference to it, and the bridge's descriptors close
+    /// with their owner instead of living as long as the loop.
+    fn detach_if_idle(&self, py: Python<'_>) {
+        let serves_client = self.state.lock().unwrap_or_else(|p| p.into_inner()).client.is_some();
+        if !serves_client && self.futures.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+            self.detach(py);
+        }
+    }
+
     fn detach(&self, py: Python<'_>) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(event_loop) = state.event_loop.take() {
@@ -111,8 +125,13 @@ impl BridgeReader {
 #[pymethods]
 impl BridgeReader {
     fn __call__(&self, py: Python<'_>) {
-        let mut deliveries = self.bridge.take();
+        let (mut deliveries, shed) = self.bridge.take();
+        if shed > 0 {
+            let message = format!("{shed} inbound message(s) and log line(s) were dropped while no event loop drained the client");
+            super::logging::log(py, "nwp500.mqtt.client", crate::session::LogLevel::Warning, &message);
+        }
         if deliveries.is_empty() {
+            self.detach_if_idle(py);
             return;
         }
         // Own futures first-come as delivered; the rest belongs to the client, in order.
@@ -125,6 +144,7 @@ impl BridgeReader {
         }
         let deliveries = rest;
         if deliveries.is_empty() {
+            self.detach_if_idle(py);
             return;
         }
         let closed = deliveries.iter().any(|d| matches!(d, Delivery::Session(SessionEvent::Closed)));
@@ -133,7 +153,11 @@ impl BridgeReader {
             state.client.as_ref().and_then(|w| w.bind(py).call0().ok()).filter(|c| !c.is_none())
         };
         match client.as_ref().and_then(|c| c.cast::<MqttClientCore>().ok()) {
-            Some(client) => MqttClientCore::dispatch(client, deliveries),
+            Some(client) => {
+                if let Err(why) = crate::contain::contain(|| MqttClientCore::dispatch(client, deliveries)) {
+                    super::logging::log(py, "nwp500.mqtt.client", crate::session::LogLevel::Error, &format!("Internal error while delivering client events: {why}"));
+                }
+            }
             None => {
                 // The client is gone; answer the session so it is not left waiting.
                 for delivery in deliveries {

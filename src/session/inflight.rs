@@ -1,55 +1,102 @@
-//! Requests handed to rumqttc and not yet acknowledged, matched to their callers.
+//! Requests handed to rumqttc and not yet acknowledged, matched to their callers, with each
+//! caller's deadline. This table is the only record of pending work: when a deadline passes the
+//! caller is answered here and the request is *withdrawn* (a withdrawn publish is never replayed,
+//! a withdrawn SUBSCRIBE is undone if its SUBACK still arrives), so nothing else has to remember it.
 //!
 //! rumqttc assigns packet ids inside its event loop and reports them as `Outgoing` events in
 //! the order requests were submitted, so each kind keeps a FIFO of requests waiting for their
 //! id and a map from id to request once the id is known.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{OpError, Outbound, PublishOutcome, Reply};
 
 pub(crate) struct PendingPublish {
-    seq: u64,
     pub queued_at: Instant,
     pub message: Outbound,
-    /// `None` for messages flushed from the offline queue: their caller already got 0.
+    /// `None` for messages flushed from the offline queue (their caller already got 0) and for
+    /// withdrawn ones (their caller got a timeout).
     pub reply: Option<Reply<PublishOutcome>>,
+    pub withdrawn: bool,
+    /// rumqttc wrote it to the link (it got a packet id).
+    pub sent: bool,
 }
 
 pub(crate) struct PendingSubscribe {
     pub topic: String,
+    /// Every caller waiting on this SUBSCRIBE; empty for a restore.
+    pub replies: Vec<Reply<u16>>,
+    pub restore: bool,
+    pub withdrawn: bool,
+}
+
+pub(crate) struct PendingUnsubscribe {
     pub reply: Option<Reply<u16>>,
 }
 
+/// What a SUBACK settled.
+pub(crate) struct SubAcked {
+    pub topic: String,
+    pub granted: bool,
+    pub restore: bool,
+    pub withdrawn: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Publish,
+    Subscribe,
+    Unsubscribe,
+}
+
+impl Kind {
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Publish => "publish",
+            Kind::Subscribe => "subscribe",
+            Kind::Unsubscribe => "unsubscribe",
+        }
+    }
+}
+
+/// Requests of one kind, by sequence number; the id maps point into `items`.
 struct Lane<T> {
-    awaiting_id: VecDeque<T>,
-    by_id: HashMap<u16, T>,
+    items: HashMap<u64, T>,
+    awaiting_id: VecDeque<u64>,
+    by_id: HashMap<u16, u64>,
 }
 
 impl<T> Default for Lane<T> {
     fn default() -> Self {
-        Self { awaiting_id: VecDeque::new(), by_id: HashMap::new() }
+        Self { items: HashMap::new(), awaiting_id: VecDeque::new(), by_id: HashMap::new() }
     }
 }
 
 impl<T> Lane<T> {
-    fn assign(&mut self, pkid: u16) -> Option<&mut T> {
-        let item = self.awaiting_id.pop_front()?;
-        self.by_id.insert(pkid, item);
-        self.by_id.get_mut(&pkid)
+    fn push(&mut self, seq: u64, item: T) {
+        self.items.insert(seq, item);
+        self.awaiting_id.push_back(seq);
+    }
+
+    fn assign(&mut self, pkid: u16) {
+        if let Some(seq) = self.awaiting_id.pop_front() {
+            self.by_id.insert(pkid, seq);
+        }
     }
 
     fn take_assigned(&mut self, pkid: u16) -> Option<T> {
-        self.by_id.remove(&pkid)
+        let seq = self.by_id.remove(&pkid)?;
+        self.items.remove(&seq)
     }
 
-    fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
-        self.by_id.drain().map(|(_, v)| v).chain(self.awaiting_id.drain(..))
-    }
-
-    fn len(&self) -> usize {
-        self.awaiting_id.len() + self.by_id.len()
+    /// Every request, oldest first.
+    fn drain(&mut self) -> Vec<T> {
+        self.awaiting_id.clear();
+        self.by_id.clear();
+        let mut all: Vec<(u64, T)> = self.items.drain().collect();
+        all.sort_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, item)| item).collect()
     }
 }
 
@@ -58,32 +105,78 @@ pub(crate) struct Inflight {
     next_seq: u64,
     publishes: Lane<PendingPublish>,
     subscribes: Lane<PendingSubscribe>,
-    unsubscribes: Lane<PendingSubscribe>,
+    unsubscribes: Lane<PendingUnsubscribe>,
+    /// Callers' deadlines in submission order. Every operation of one kind gets the same timeout
+    /// within a short span, so this is nearly sorted; entries of settled requests are skipped.
+    deadlines: VecDeque<(Instant, Kind, u64, Duration)>,
 }
 
 impl Inflight {
-    pub fn submitted_publish(&mut self, queued_at: Instant, message: Outbound, reply: Option<Reply<PublishOutcome>>) {
+    fn seq(&mut self) -> u64 {
         self.next_seq += 1;
-        let seq = self.next_seq;
-        self.publishes.awaiting_id.push_back(PendingPublish { seq, queued_at, message, reply });
+        self.next_seq
     }
 
-    pub fn submitted_subscribe(&mut self, topic: String, reply: Option<Reply<u16>>) {
-        self.subscribes.awaiting_id.push_back(PendingSubscribe { topic, reply });
+    fn watch(&mut self, kind: Kind, seq: u64, timeout: Option<Duration>) {
+        if let Some(timeout) = timeout {
+            let at = Instant::now().checked_add(timeout).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+            self.deadlines.push_back((at, kind, seq, timeout));
+        }
     }
 
-    pub fn submitted_unsubscribe(&mut self, topic: String, reply: Option<Reply<u16>>) {
-        self.unsubscribes.awaiting_id.push_back(PendingSubscribe { topic, reply });
+    pub fn submitted_publish(
+        &mut self,
+        queued_at: Instant,
+        message: Outbound,
+        reply: Option<Reply<PublishOutcome>>,
+        timeout: Option<Duration>,
+    ) {
+        let seq = self.seq();
+        let timeout = timeout.filter(|_| reply.is_some());
+        self.publishes.push(seq, PendingPublish { queued_at, message, reply, withdrawn: false, sent: false });
+        self.watch(Kind::Publish, seq, timeout);
+    }
+
+    pub fn submitted_subscribe(&mut self, topic: String, reply: Option<Reply<u16>>, timeout: Option<Duration>) {
+        let seq = self.seq();
+        let restore = reply.is_none();
+        self.subscribes.push(seq, PendingSubscribe { topic, replies: reply.into_iter().collect(), restore, withdrawn: false });
+        if !restore {
+            self.watch(Kind::Subscribe, seq, timeout);
+        }
+    }
+
+    /// Adds a caller to a SUBSCRIBE of `topic` already on its way; false if there is none.
+    pub fn join_subscribe(&mut self, topic: &str, reply: Reply<u16>) -> Result<(), Reply<u16>> {
+        match self.subscribes.items.values_mut().find(|s| s.topic == topic && !s.withdrawn) {
+            Some(s) => {
+                s.replies.push(reply);
+                Ok(())
+            }
+            None => Err(reply),
+        }
+    }
+
+    pub fn submitted_unsubscribe(&mut self, reply: Option<Reply<u16>>, timeout: Option<Duration>) {
+        let seq = self.seq();
+        let timeout = timeout.filter(|_| reply.is_some());
+        self.unsubscribes.push(seq, PendingUnsubscribe { reply });
+        self.watch(Kind::Unsubscribe, seq, timeout);
     }
 
     /// rumqttc wrote a PUBLISH with this id; QoS 0 (id 0) completes right here.
     pub fn publish_sent(&mut self, pkid: u16) {
         if pkid == 0 {
-            if let Some(p) = self.publishes.awaiting_id.pop_front() {
-                complete(p.reply, Ok(PublishOutcome::Sent(0)));
+            if let Some(seq) = self.publishes.awaiting_id.pop_front() {
+                if let Some(p) = self.publishes.items.remove(&seq) {
+                    complete(p.reply, Ok(PublishOutcome::Sent(0)));
+                }
             }
         } else {
             self.publishes.assign(pkid);
+            if let Some(p) = self.publishes.by_id.get(&pkid).and_then(|seq| self.publishes.items.get_mut(seq)) {
+                p.sent = true;
+            }
         }
     }
 
@@ -97,12 +190,13 @@ impl Inflight {
         self.subscribes.assign(pkid);
     }
 
-    /// Returns the topic and whether the broker granted it.
-    pub fn subscribe_acked(&mut self, pkid: u16, granted: bool) -> Option<(String, bool)> {
+    pub fn subscribe_acked(&mut self, pkid: u16, granted: bool) -> Option<SubAcked> {
         let s = self.subscribes.take_assigned(pkid)?;
-        let result = if granted { Ok(pkid) } else { Err(OpError::Rejected(format!("broker refused subscription to {:?}", s.topic))) };
-        complete(s.reply, result);
-        Some((s.topic, granted))
+        for reply in s.replies {
+            let result = if granted { Ok(pkid) } else { Err(OpError::Rejected(format!("broker refused subscription to {:?}", s.topic))) };
+            let _ = reply.send(result);
+        }
+        Some(SubAcked { topic: s.topic, granted, restore: s.restore, withdrawn: s.withdrawn })
     }
 
     pub fn unsubscribe_sent(&mut self, pkid: u16) {
@@ -115,33 +209,90 @@ impl Inflight {
         }
     }
 
-    pub fn pending_subscribes(&self) -> usize {
-        self.subscribes.len()
+    /// Restore SUBSCRIBEs still waiting for their SUBACK.
+    pub fn pending_restores(&self) -> usize {
+        self.subscribes.items.values().filter(|s| s.restore).count()
     }
 
-    /// The link is gone: hands back every unacknowledged publish in submission order, and fails
-    /// pending (un)subscribes with `error`. Returns the topics whose SUBSCRIBE never got a SUBACK.
-    pub fn abandon(&mut self, error: &OpError) -> (Vec<PendingPublish>, Vec<String>) {
-        let mut publishes: Vec<PendingPublish> = self.publishes.drain().collect();
-        publishes.sort_by_key(|p| p.seq);
-        let topics = self
-            .subscribes
-            .drain()
-            .map(|s| {
-                complete(s.reply, Err(error.clone()));
-                s.topic
-            })
-            .collect();
+    /// When the earliest caller's deadline passes, if any caller is waiting.
+    pub fn next_deadline(&mut self) -> Option<tokio::time::Instant> {
+        while let Some(&(at, kind, seq, _)) = self.deadlines.front() {
+            if self.waiting(kind, seq) {
+                return Some(tokio::time::Instant::from_std(at));
+            }
+            self.deadlines.pop_front();
+        }
+        None
+    }
+
+    fn waiting(&self, kind: Kind, seq: u64) -> bool {
+        match kind {
+            Kind::Publish => self.publishes.items.get(&seq).is_some_and(|p| p.reply.is_some()),
+            Kind::Subscribe => self.subscribes.items.get(&seq).is_some_and(|s| !s.replies.is_empty()),
+            Kind::Unsubscribe => self.unsubscribes.items.get(&seq).is_some_and(|u| u.reply.is_some()),
+        }
+    }
+
+    /// Answers every caller whose deadline has passed with a timeout and withdraws its request.
+    /// Returns the topics of withdrawn SUBSCRIBEs.
+    pub fn expire(&mut self, now: Instant) -> Vec<String> {
+        let mut withdrawn_topics = Vec::new();
+        while let Some(&(at, kind, seq, after)) = self.deadlines.front() {
+            if at > now && self.waiting(kind, seq) {
+                break;
+            }
+            self.deadlines.pop_front();
+            if at > now {
+                continue; // settled already
+            }
+            let error = || OpError::TimedOut { what: kind.what(), after };
+            match kind {
+                Kind::Publish => {
+                    if let Some(p) = self.publishes.items.get_mut(&seq) {
+                        p.withdrawn = true;
+                        complete(p.reply.take(), Err(error()));
+                    }
+                }
+                Kind::Subscribe => {
+                    if let Some(s) = self.subscribes.items.get_mut(&seq) {
+                        if !s.replies.is_empty() {
+                            s.withdrawn = true;
+                            for reply in s.replies.drain(..) {
+                                let _ = reply.send(Err(error()));
+                            }
+                            withdrawn_topics.push(s.topic.clone());
+                        }
+                    }
+                }
+                Kind::Unsubscribe => {
+                    if let Some(u) = self.unsubscribes.items.get_mut(&seq) {
+                        complete(u.reply.take(), Err(error()));
+                    }
+                }
+            }
+        }
+        withdrawn_topics
+    }
+
+    /// The link is gone: hands back every unacknowledged publish that was not withdrawn, oldest
+    /// first, and fails pending (un)subscribes with `error`.
+    pub fn abandon(&mut self, error: &OpError) -> Vec<PendingPublish> {
+        self.deadlines.clear();
+        for s in self.subscribes.drain() {
+            for reply in s.replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
         for u in self.unsubscribes.drain() {
             complete(u.reply, Err(error.clone()));
         }
-        (publishes, topics)
+        self.publishes.drain().into_iter().filter(|p| !p.withdrawn).collect()
     }
 }
 
 pub(crate) fn complete<T>(reply: Option<Reply<T>>, result: Result<T, OpError>) {
     if let Some(reply) = reply {
-        // The caller may have given up (timeout, cancellation); that is not an error here.
+        // The caller may have gone away (cancelled); that is not an error here.
         let _ = reply.send(result);
     }
 }
@@ -153,7 +304,7 @@ mod tests {
     use tokio::sync::oneshot;
 
     fn msg(n: u8) -> Outbound {
-        Outbound { topic: format!("t/{n}"), payload: vec![n], qos: QoS::AtLeastOnce }
+        Outbound { topic: format!("t/{n}"), payload: vec![n], qos: QoS::AtLeastOnce, drops_in_flight: 0 }
     }
 
     #[test]
@@ -161,8 +312,8 @@ mod tests {
         let mut f = Inflight::default();
         let (a, mut ra) = oneshot::channel();
         let (b, mut rb) = oneshot::channel();
-        f.submitted_publish(Instant::now(), msg(1), Some(a));
-        f.submitted_publish(Instant::now(), msg(2), Some(b));
+        f.submitted_publish(Instant::now(), msg(1), Some(a), None);
+        f.submitted_publish(Instant::now(), msg(2), Some(b), None);
         f.publish_sent(7);
         f.publish_sent(8);
         f.publish_acked(8);
@@ -176,16 +327,15 @@ mod tests {
     fn abandon_returns_publishes_oldest_first_and_fails_subscribes() {
         let mut f = Inflight::default();
         for n in 1..=3 {
-            f.submitted_publish(Instant::now(), msg(n), None);
+            f.submitted_publish(Instant::now(), msg(n), None, None);
         }
         f.publish_sent(40);
         f.publish_sent(2);
         let (s, mut rs) = oneshot::channel();
-        f.submitted_subscribe("a/#".into(), Some(s));
-        let (publishes, topics) = f.abandon(&OpError::NotConnected);
+        f.submitted_subscribe("a/#".into(), Some(s), None);
+        let publishes = f.abandon(&OpError::NotConnected);
         let order: Vec<u8> = publishes.iter().map(|p| p.message.payload[0]).collect();
         assert_eq!(order, [1, 2, 3]);
-        assert_eq!(topics, ["a/#"]);
         assert_eq!(rs.try_recv().unwrap(), Err(OpError::NotConnected));
     }
 
@@ -193,8 +343,52 @@ mod tests {
     fn qos0_completes_when_written() {
         let mut f = Inflight::default();
         let (a, mut ra) = oneshot::channel();
-        f.submitted_publish(Instant::now(), msg(1), Some(a));
+        f.submitted_publish(Instant::now(), msg(1), Some(a), None);
         f.publish_sent(0);
         assert_eq!(ra.try_recv().unwrap(), Ok(PublishOutcome::Sent(0)));
+    }
+
+    #[test]
+    fn a_timed_out_publish_is_withdrawn_and_never_replayed() {
+        let mut f = Inflight::default();
+        let (a, mut ra) = oneshot::channel();
+        let (b, _rb) = oneshot::channel();
+        f.submitted_publish(Instant::now(), msg(1), Some(a), Some(Duration::ZERO));
+        f.submitted_publish(Instant::now(), msg(2), Some(b), Some(Duration::from_secs(60)));
+        assert!(f.next_deadline().is_some());
+        assert!(f.expire(Instant::now() + Duration::from_millis(1)).is_empty());
+        assert!(matches!(ra.try_recv().unwrap(), Err(OpError::TimedOut { what: "publish", .. })));
+        f.publish_sent(1); // ids still line up after the withdrawal
+        f.publish_sent(2);
+        let left: Vec<u8> = f.abandon(&OpError::NotConnected).iter().map(|p| p.message.payload[0]).collect();
+        assert_eq!(left, [2]);
+    }
+
+    #[test]
+    fn a_timed_out_subscribe_is_withdrawn_and_its_late_suback_reported() {
+        let mut f = Inflight::default();
+        let (a, mut ra) = oneshot::channel();
+        f.submitted_subscribe("x/y".into(), Some(a), Some(Duration::ZERO));
+        assert_eq!(f.expire(Instant::now() + Duration::from_millis(1)), ["x/y"]);
+        assert!(matches!(ra.try_recv().unwrap(), Err(OpError::TimedOut { what: "subscribe", .. })));
+        assert!(f.next_deadline().is_none());
+        f.subscribe_sent(5);
+        let acked = f.subscribe_acked(5, true).unwrap();
+        assert!(acked.withdrawn && acked.granted && !acked.restore);
+    }
+
+    #[test]
+    fn callers_join_a_subscribe_on_its_way() {
+        let mut f = Inflight::default();
+        let (a, mut ra) = oneshot::channel();
+        let (b, mut rb) = oneshot::channel();
+        f.submitted_subscribe("x".into(), Some(a), None);
+        assert!(f.join_subscribe("x", b).is_ok());
+        let (c, _rc) = oneshot::channel();
+        assert!(f.join_subscribe("other", c).is_err());
+        f.subscribe_sent(9);
+        f.subscribe_acked(9, false);
+        assert!(matches!(ra.try_recv().unwrap(), Err(OpError::Rejected(_))));
+        assert!(matches!(rb.try_recv().unwrap(), Err(OpError::Rejected(_))));
     }
 }

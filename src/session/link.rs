@@ -32,6 +32,14 @@ pub(crate) enum AttemptError {
 }
 
 impl AttemptError {
+    /// What a `connect()` waiting on this attempt is told.
+    pub fn into_op_error(self) -> super::OpError {
+        match self {
+            AttemptError::Transport(d) => super::OpError::Connect(d),
+            AttemptError::Credentials(c) => super::OpError::Credentials(c),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             AttemptError::Transport(e) => e.to_string(),

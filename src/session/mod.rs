@@ -9,10 +9,12 @@
 mod authority;
 mod inflight;
 mod link;
+mod subscriptions;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rumqttc::QoS;
@@ -79,6 +81,8 @@ pub enum SessionEvent {
     /// No more attempts will be made (limit reached, or the account refused the credentials).
     ReconnectionFailed { attempts: u32 },
     Message { topic: String, payload: Vec<u8> },
+    /// The broker refused to restore a subscription after a reconnect: it no longer delivers.
+    SubscriptionLost { topic: String, reason: String },
     Log { level: LogLevel, target: &'static str, message: String },
     /// The session task has ended; nothing more will come.
     Closed,
@@ -101,7 +105,13 @@ pub enum OpError {
     Rejected(String),
     /// `disconnect()` or the end of the client overtook the operation.
     Cancelled,
-    InvalidConfig(String),
+    /// The request itself is invalid (a bad topic, an oversized payload); nothing was sent.
+    Invalid(String),
+    /// No answer within the caller's deadline; the request was withdrawn.
+    TimedOut { what: &'static str, after: Duration },
+    /// A message the link dropped on while it was in flight, on several links in a row: the
+    /// server closes the connection on it, so it is given up instead of replayed forever.
+    Poisoned(String),
 }
 
 impl std::fmt::Display for OpError {
@@ -110,8 +120,9 @@ impl std::fmt::Display for OpError {
             OpError::NotConnected => write!(f, "Not connected to MQTT broker"),
             OpError::Dropped(e) | OpError::Connect(e) => write!(f, "{e}"),
             OpError::Credentials(e) => write!(f, "{e}"),
-            OpError::Rejected(m) | OpError::InvalidConfig(m) => write!(f, "{m}"),
+            OpError::Rejected(m) | OpError::Invalid(m) | OpError::Poisoned(m) => write!(f, "{m}"),
             OpError::Cancelled => write!(f, "operation cancelled by disconnect"),
+            OpError::TimedOut { what, after } => write!(f, "{what} not acknowledged within {:.1} s", after.as_secs_f64()),
         }
     }
 }
@@ -136,14 +147,22 @@ pub struct Outbound {
     pub topic: String,
     pub payload: Vec<u8>,
     pub qos: QoS,
+    /// Links that dropped while this message was in flight on them, one after the other.
+    pub drops_in_flight: u8,
+}
+
+impl Outbound {
+    pub fn new(topic: String, payload: Vec<u8>, qos: QoS) -> Self {
+        Self { topic, payload, qos, drops_in_flight: 0 }
+    }
 }
 
 pub(crate) enum Command {
     Connect { settings: Box<ConnectionSettings>, reply: Reply<ConnectInfo> },
     Disconnect { reply: oneshot::Sender<()> },
-    Publish { message: Outbound, reply: Reply<PublishOutcome> },
-    Subscribe { topic: String, qos: QoS, reply: Reply<u16> },
-    Unsubscribe { topic: String, reply: Reply<u16> },
+    Publish { message: Outbound, reply: Reply<PublishOutcome>, timeout: Duration },
+    Subscribe { topic: String, qos: QoS, reply: Reply<u16>, timeout: Duration },
+    Unsubscribe { topic: String, reply: Reply<u16>, timeout: Duration },
     ResetReconnect,
 }
 
@@ -156,6 +175,13 @@ pub struct Shared {
     /// Shared rather than owned by the task so `clear_command_queue()` and the queue length stay
     /// synchronous for Python without a round trip; every critical section is a few operations.
     queue: Mutex<OfflineQueue<Outbound>>,
+    /// What the session task last published of its subscription table (topic, QoS), for
+    /// readers; only the task writes it.
+    tracked: Mutex<Vec<(String, u8)>>,
+    /// Queued messages given up because the link kept dropping on them.
+    poisoned: AtomicU64,
+    /// Set if the session task panicked: why every later operation fails.
+    crashed: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -180,6 +206,28 @@ impl Shared {
     pub(crate) fn queue(&self) -> MutexGuard<'_, OfflineQueue<Outbound>> {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+    /// The tracked subscriptions: granted, or to be restored on the next link.
+    pub fn subscriptions(&self) -> Vec<(String, u8)> {
+        lock(&self.tracked).clone()
+    }
+    pub fn poisoned(&self) -> u64 {
+        self.poisoned.load(Ordering::Acquire)
+    }
+    /// Why the session task died, if it did (a bug: reported as an internal error).
+    pub fn crashed(&self) -> Option<String> {
+        lock(&self.crashed).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// An already-answered reply, for requests refused before they reach the session.
+fn refused<T>(error: OpError) -> oneshot::Receiver<Result<T, OpError>> {
+    let (tx, rx) = oneshot::channel();
+    let _ = tx.send(Err(error));
+    rx
 }
 
 /// The caller's side of a session. Dropping it ends the session.
@@ -202,9 +250,27 @@ impl SessionHandle {
             reconnecting: AtomicBool::new(false),
             attempts: AtomicU32::new(0),
             queue: Mutex::new(OfflineQueue::new(settings.max_queued_commands, settings.max_queued_command_age)),
+            tracked: Mutex::new(Vec::new()),
+            poisoned: AtomicU64::new(0),
+            crashed: Mutex::new(None),
         });
-        let authority = authority::Authority::new(settings, rx, shared.clone(), credentials, sink, diagnostics);
-        runtime.spawn(authority.run());
+        let authority = authority::Authority::new(settings, rx, shared.clone(), credentials, sink.clone(), diagnostics);
+        let watch = shared.clone();
+        runtime.spawn(async move {
+            // A panic in the session is a bug; it must still end as an error every caller sees,
+            // never as an await that hangs.
+            if let Err(why) = crate::contain::Contained::new(authority.run()).await {
+                *lock(&watch.crashed) = Some(why.clone());
+                watch.connected.store(false, Ordering::Release);
+                watch.reconnecting.store(false, Ordering::Release);
+                sink.deliver(SessionEvent::Log {
+                    level: LogLevel::Error,
+                    target: "nwp500.mqtt.client",
+                    message: format!("Internal error: the session task failed ({why}); the client is closed"),
+                });
+                sink.deliver(SessionEvent::Closed);
+            }
+        });
         Self { tx, shared }
     }
 
@@ -228,16 +294,27 @@ impl SessionHandle {
         self.send(|reply| Command::Disconnect { reply })
     }
 
-    pub fn publish(&self, message: Outbound) -> oneshot::Receiver<Result<PublishOutcome, OpError>> {
-        self.send(|reply| Command::Publish { message, reply })
+    /// Checked here, before anything is queued: a topic or payload the broker would answer by
+    /// closing the link must never reach it.
+    pub fn publish(&self, message: Outbound, timeout: Duration) -> oneshot::Receiver<Result<PublishOutcome, OpError>> {
+        if let Err(m) = crate::topic::check_name(&message.topic).and_then(|()| crate::topic::check_payload(message.payload.len())) {
+            return refused(OpError::Invalid(m));
+        }
+        self.send(|reply| Command::Publish { message, reply, timeout })
     }
 
-    pub fn subscribe(&self, topic: String, qos: QoS) -> oneshot::Receiver<Result<u16, OpError>> {
-        self.send(|reply| Command::Subscribe { topic, qos, reply })
+    pub fn subscribe(&self, topic: String, qos: QoS, timeout: Duration) -> oneshot::Receiver<Result<u16, OpError>> {
+        if let Err(m) = crate::topic::check_filter(&topic) {
+            return refused(OpError::Invalid(m));
+        }
+        self.send(|reply| Command::Subscribe { topic, qos, reply, timeout })
     }
 
-    pub fn unsubscribe(&self, topic: String) -> oneshot::Receiver<Result<u16, OpError>> {
-        self.send(|reply| Command::Unsubscribe { topic, reply })
+    pub fn unsubscribe(&self, topic: String, timeout: Duration) -> oneshot::Receiver<Result<u16, OpError>> {
+        if let Err(m) = crate::topic::check_filter(&topic) {
+            return refused(OpError::Invalid(m));
+        }
+        self.send(|reply| Command::Unsubscribe { topic, reply, timeout })
     }
 
     pub fn reset_reconnect(&self) {

@@ -8,7 +8,7 @@ use pyo3::types::PyBytes;
 use super::{MqttClientCore, Pending, PendingKind, LOGGER};
 use crate::python::bridge::{Completion, Delivery};
 use crate::python::{callables, credentials};
-use crate::python::errors::{drop_error_object, op_error, timeout_error, Op};
+use crate::python::errors::{drop_error_object, internal_error, nwp_error, op_error, Op};
 use crate::python::logging::{log, log_exception};
 use crate::session::{LogLevel, OpError, PublishOutcome, SessionEvent};
 
@@ -52,6 +52,12 @@ impl MqttClientCore {
             SessionEvent::ReconnectionFailed { attempts } => {
                 slf.call_method1("_deliver_event", ("reconnection_failed", attempts)).map(|_| ())
             }
+            SessionEvent::SubscriptionLost { topic, reason } => {
+                // The broker no longer delivers it: its callbacks go, and listeners are told.
+                self.handlers.lock().unwrap_or_else(|p| p.into_inner()).retain(|s| s.topic != topic);
+                let error = nwp_error(py, "MqttSubscriptionError", &reason, None);
+                slf.call_method1("_deliver_event", ("subscription_lost", topic, error.value(py))).map(|_| ())
+            }
             SessionEvent::AttemptFailed { .. } => Ok(()),
             SessionEvent::Closed => {
                 self.fail_all(py);
@@ -65,7 +71,7 @@ impl MqttClientCore {
 
     fn deliver_message(&self, py: Python<'_>, topic: &str, payload: &[u8]) {
         let callbacks: Vec<Py<PyAny>> = self
-            .subscriptions
+            .handlers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
@@ -115,21 +121,26 @@ impl MqttClientCore {
                 Ok(PublishOutcome::Queued) => Ok(0u16.into_pyobject(py).unwrap().into_any().unbind()),
                 Err(e) => Err(op_error(py, Op::Publish, &e)),
             },
-            (PendingKind::Subscribe { topic, callback }, Completion::PacketId(r)) => {
-                self.settle_subscription(py, &topic, &callback, r.is_ok());
+            (PendingKind::Subscribe { topic, callback, added }, Completion::PacketId(r)) => {
+                if r.is_err() && added {
+                    self.withdraw_callback(py, &topic, &callback);
+                }
                 r.map(|pkid| pkid.into_pyobject(py).unwrap().into_any().unbind()).map_err(|e| op_error(py, Op::Subscribe, &e))
             }
             (PendingKind::Unsubscribe, Completion::PacketId(r)) => {
                 r.map(|pkid| pkid.into_pyobject(py).unwrap().into_any().unbind()).map_err(|e| op_error(py, Op::Unsubscribe, &e))
             }
             (PendingKind::Disconnect, Completion::Done) => Ok(py.None()),
-            (kind, Completion::TimedOut(what)) => {
-                if let PendingKind::Subscribe { topic, callback } = kind {
-                    self.settle_subscription(py, &topic, &callback, false);
+            (kind, completion) => {
+                if let PendingKind::Subscribe { topic, callback, added: true } = kind {
+                    self.withdraw_callback(py, &topic, &callback);
                 }
-                Err(timeout_error(what, self.operation_timeout(py)))
+                let crashed = self.session.shared().crashed();
+                Err(match (completion, crashed) {
+                    (Completion::Internal(why), _) | (_, Some(why)) => internal_error(py, &why),
+                    _ => op_error(py, Op::Connect, &OpError::Cancelled),
+                })
             }
-            (_, _) => Err(op_error(py, Op::Connect, &OpError::Cancelled)),
         };
         let future = future.bind(py);
         if future.call_method0("done").and_then(|d| d.is_truthy()).unwrap_or(true) {
@@ -144,18 +155,11 @@ impl MqttClientCore {
         }
     }
 
-    /// A SUBSCRIBE ended: on success the topic is live; on failure the callback that asked for
-    /// it is withdrawn (and the topic, if nothing else waits on it).
-    fn settle_subscription(&self, py: Python<'_>, topic: &str, callback: &Py<PyAny>, ok: bool) {
-        let mut subs = self.subscriptions.lock().unwrap_or_else(|p| p.into_inner());
+    /// A SUBSCRIBE that put `callback` on `topic` failed: the callback comes off again (the
+    /// session has already forgotten the request).
+    fn withdraw_callback(&self, py: Python<'_>, topic: &str, callback: &Py<PyAny>) {
+        let mut subs = self.handlers.lock().unwrap_or_else(|p| p.into_inner());
         let Some(index) = subs.iter().position(|s| s.topic == topic) else { return };
-        if ok {
-            subs[index].confirmed = true;
-            return;
-        }
-        if subs[index].confirmed {
-            return;
-        }
         subs[index].callbacks.retain(|c| !c.bind(py).is(callback.bind(py)));
         if subs[index].callbacks.is_empty() {
             subs.remove(index);

@@ -15,7 +15,7 @@ use super::callables;
 use super::config::PyConfig;
 use super::credentials::{self, LastAuthError, LoopCredentials};
 use super::diagnostics::{new_collector, DiagnosticsCore};
-use super::errors::{nwp_error, op_error, Op};
+use super::errors::{guarded, nwp_error, op_error, Op};
 use super::logging::log;
 use super::reader::BridgeReader;
 use super::runtime;
@@ -29,7 +29,8 @@ enum PendingKind {
     Connect,
     Disconnect,
     Publish,
-    Subscribe { topic: String, callback: Py<PyAny> },
+    /// `added`: this call put `callback` on the topic (so a failure takes it off again).
+    Subscribe { topic: String, callback: Py<PyAny>, added: bool },
     Unsubscribe,
 }
 
@@ -38,11 +39,10 @@ struct Pending {
     kind: PendingKind,
 }
 
-struct Subscription {
+/// Who hears a topic filter. Only the Python objects live here: whether the client is
+/// subscribed, and how far each SUBSCRIBE got, is the session's alone.
+struct Handlers {
     topic: String,
-    qos: u8,
-    /// The broker acknowledged it; until then a second subscribe to the topic waits its turn.
-    confirmed: bool,
     callbacks: Vec<Py<PyAny>>,
 }
 
@@ -57,7 +57,7 @@ pub struct MqttClientCore {
     reader: Py<BridgeReader>,
     next_id: AtomicU64,
     pending: Mutex<HashMap<u64, Pending>>,
-    subscriptions: Mutex<Vec<Subscription>>,
+    handlers: Mutex<Vec<Handlers>>,
     last_auth_error: LastAuthError,
     diagnostics: Py<DiagnosticsCore>,
 }
@@ -143,7 +143,7 @@ impl MqttClientCore {
             reader,
             next_id: AtomicU64::new(1),
             pending: Mutex::new(HashMap::new()),
-            subscriptions: Mutex::new(Vec::new()),
+            handlers: Mutex::new(Vec::new()),
             last_auth_error: Arc::new(Mutex::new(None)),
             diagnostics: Py::new(py, DiagnosticsCore { inner: collector })?,
         })
@@ -222,7 +222,7 @@ impl MqttClientCore {
         visit.call(&self.auth)?;
         visit.call(&self.config)?;
         visit.call(&self.unit_system)?;
-        if let Ok(subs) = self.subscriptions.try_lock() {
+        if let Ok(subs) = self.handlers.try_lock() {
             for callback in subs.iter().flat_map(|s| s.callbacks.iter()) {
                 visit.call(callback)?;
             }
@@ -239,115 +239,129 @@ impl MqttClientCore {
     }
 
     fn __clear__(&self) {
-        self.subscriptions.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.handlers.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Withdraws one callback (compared with `==`) from `topic`; returns how many callbacks the
     /// topic still has, so the caller can unsubscribe when none are left.
     fn _remove_callback(&self, py: Python<'_>, topic: &str, callback: Bound<'_, PyAny>) -> usize {
-        let mut subs = self.subscriptions.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(s) = subs.iter_mut().find(|s| s.topic == topic) else { return 0 };
-        s.callbacks.retain(|c| !c.bind(py).eq(&callback).unwrap_or(false));
-        s.callbacks.len()
+        let mut subs = self.handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(index) = subs.iter().position(|s| s.topic == topic) else { return 0 };
+        subs[index].callbacks.retain(|c| !c.bind(py).eq(&callback).unwrap_or(false));
+        let left = subs[index].callbacks.len();
+        if left == 0 {
+            subs.remove(index);
+        }
+        left
     }
 
     fn _reset_reconnect(&self) {
         self.session.reset_reconnect();
     }
 
-    /// `{topic: qos}` of the subscriptions the broker confirmed.
+    /// `{topic: qos}` of the subscriptions the session keeps (granted, or to be restored on the
+    /// next link), read from the session itself.
     fn _subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);
-        for s in self.subscriptions.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|s| s.confirmed) {
-            out.set_item(&s.topic, s.qos)?;
+        for (topic, qos) in self.session.shared().subscriptions() {
+            out.set_item(topic, qos)?;
         }
         Ok(out)
     }
 
+    /// Queued commands given up because the connection kept dropping while they were in flight.
+    #[getter]
+    fn failed_commands_count(&self) -> u64 {
+        self.session.shared().poisoned()
+    }
+
     fn _connect<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let this = slf.borrow();
-        let settings = this.config.borrow(py).settings()?;
-        let (id, future) = this.new_future(slf, PendingKind::Connect)?;
-        let rx = this.session.connect(settings);
-        this.forward(id, None, async move { rx.await.map_or(Completion::Abandoned, Completion::Connect) });
-        Ok(future)
+        guarded(slf.py(), || {
+            let py = slf.py();
+            let this = slf.borrow();
+            let settings = this.config.borrow(py).settings()?;
+            let (id, future) = this.new_future(slf, PendingKind::Connect)?;
+            let rx = this.session.connect(settings);
+            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::Connect) });
+            Ok(future)
+        })
     }
 
     fn _disconnect<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let this = slf.borrow();
-        let (id, future) = this.new_future(slf, PendingKind::Disconnect)?;
-        let rx = this.session.disconnect();
-        this.forward(id, None, async move { rx.await.map_or(Completion::Abandoned, |()| Completion::Done) });
-        Ok(future)
+        guarded(slf.py(), || {
+            let this = slf.borrow();
+            let (id, future) = this.new_future(slf, PendingKind::Disconnect)?;
+            let rx = this.session.disconnect();
+            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, |()| Completion::Done) });
+            Ok(future)
+        })
     }
 
     #[pyo3(signature = (topic, payload, qos=1))]
     fn _publish<'py>(slf: &Bound<'py, Self>, topic: String, payload: Bound<'py, PyAny>, qos: u8) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let this = slf.borrow();
-        let message = Outbound { topic, payload: encode_payload(py, &payload)?, qos: qos_from(qos)? };
-        let (id, future) = this.new_future(slf, PendingKind::Publish)?;
-        let rx = this.session.publish(message);
-        this.forward(id, Some(("publish", this.operation_timeout(py))), async move {
-            rx.await.map_or(Completion::Abandoned, Completion::Publish)
-        });
-        Ok(future)
+        guarded(slf.py(), || {
+            let py = slf.py();
+            let this = slf.borrow();
+            let message = Outbound::new(topic, encode_payload(py, &payload)?, qos_from(qos)?);
+            let timeout = this.operation_timeout(py)?;
+            let (id, future) = this.new_future(slf, PendingKind::Publish)?;
+            let rx = this.session.publish(message, timeout);
+            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::Publish) });
+            Ok(future)
+        })
     }
 
     #[pyo3(signature = (topic, callback, qos=1))]
     fn _subscribe<'py>(slf: &Bound<'py, Self>, topic: String, callback: Bound<'py, PyAny>, qos: u8) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let this = slf.borrow();
-        let level = qos_from(qos)?;
-        if !callback.is_callable() {
-            return Err(PyTypeError::new_err("callback must be callable"));
-        }
-        if !this.session.shared().is_connected() {
-            return Err(op_error(py, Op::Subscribe, &OpError::NotConnected));
-        }
-        let already = {
-            let mut subs = this.subscriptions.lock().unwrap_or_else(|p| p.into_inner());
-            match subs.iter_mut().find(|s| s.topic == topic) {
-                Some(s) => {
-                    // 9.3.0: the same callable twice is registered once; one SUBSCRIBE per topic.
-                    if !s.callbacks.iter().any(|c| c.bind(py).eq(&callback).unwrap_or(false)) {
-                        s.callbacks.push(callback.clone().unbind());
-                    }
-                    s.confirmed
-                }
-                None => {
-                    subs.push(Subscription { topic: topic.clone(), qos, confirmed: false, callbacks: vec![callback.clone().unbind()] });
-                    false
-                }
+        guarded(slf.py(), || {
+            let py = slf.py();
+            let this = slf.borrow();
+            let level = qos_from(qos)?;
+            if !callback.is_callable() {
+                return Err(PyTypeError::new_err("callback must be callable"));
             }
-        };
-        let (id, future) = this.new_future(slf, PendingKind::Subscribe { topic: topic.clone(), callback: callback.unbind() })?;
-        if already {
-            this.bridge.complete(id, Completion::PacketId(Ok(0)));
-            return Ok(future);
-        }
-        let rx = this.session.subscribe(topic, level);
-        this.forward(id, Some(("subscribe", this.operation_timeout(py))), async move {
-            rx.await.map_or(Completion::Abandoned, Completion::PacketId)
-        });
-        Ok(future)
+            if !this.session.shared().is_connected() {
+                return Err(op_error(py, Op::Subscribe, &OpError::NotConnected));
+            }
+            let timeout = this.operation_timeout(py)?;
+            let added = {
+                let mut subs = this.handlers.lock().unwrap_or_else(|p| p.into_inner());
+                match subs.iter_mut().find(|s| s.topic == topic) {
+                    // 9.3.0: the same callable twice is registered once.
+                    Some(s) if s.callbacks.iter().any(|c| c.bind(py).eq(&callback).unwrap_or(false)) => false,
+                    Some(s) => {
+                        s.callbacks.push(callback.clone().unbind());
+                        true
+                    }
+                    None => {
+                        subs.push(Handlers { topic: topic.clone(), callbacks: vec![callback.clone().unbind()] });
+                        true
+                    }
+                }
+            };
+            let kind = PendingKind::Subscribe { topic: topic.clone(), callback: callback.unbind(), added };
+            let (id, future) = this.new_future(slf, kind)?;
+            let rx = this.session.subscribe(topic, level, timeout);
+            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::PacketId) });
+            Ok(future)
+        })
     }
 
     fn _unsubscribe<'py>(slf: &Bound<'py, Self>, topic: String) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let this = slf.borrow();
-        if !this.session.shared().is_connected() {
-            return Err(op_error(py, Op::Unsubscribe, &OpError::NotConnected));
-        }
-        this.subscriptions.lock().unwrap_or_else(|p| p.into_inner()).retain(|s| s.topic != topic);
-        let (id, future) = this.new_future(slf, PendingKind::Unsubscribe)?;
-        let rx = this.session.unsubscribe(topic);
-        this.forward(id, Some(("unsubscribe", this.operation_timeout(py))), async move {
-            rx.await.map_or(Completion::Abandoned, Completion::PacketId)
-        });
-        Ok(future)
+        guarded(slf.py(), || {
+            let py = slf.py();
+            let this = slf.borrow();
+            if !this.session.shared().is_connected() {
+                return Err(op_error(py, Op::Unsubscribe, &OpError::NotConnected));
+            }
+            let timeout = this.operation_timeout(py)?;
+            this.handlers.lock().unwrap_or_else(|p| p.into_inner()).retain(|s| s.topic != topic);
+            let (id, future) = this.new_future(slf, PendingKind::Unsubscribe)?;
+            let rx = this.session.unsubscribe(topic, timeout);
+            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::PacketId) });
+            Ok(future)
+        })
     }
 }
 
@@ -356,8 +370,14 @@ fn uuid_hex() -> String {
 }
 
 impl MqttClientCore {
-    fn operation_timeout(&self, py: Python<'_>) -> f64 {
-        self.config.borrow(py).operation_timeout
+    /// The caller's deadline for one operation, read from the config now (it is mutable, and
+    /// checked on every assignment); the session enforces it.
+    fn operation_timeout(&self, py: Python<'_>) -> PyResult<std::time::Duration> {
+        let secs = self.config.borrow(py).operation_timeout;
+        std::time::Duration::try_from_secs_f64(secs)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("operation_timeout must be > 0 seconds, got {secs}")))
     }
 
     /// A future on the running loop, registered under a fresh id. Attaches the bridge to that
@@ -372,17 +392,12 @@ impl MqttClientCore {
         Ok((id, future))
     }
 
-    /// Waits on the runtime for `outcome` (bounded by `timeout` when given) and hands the result
-    /// to the loop thread.
-    fn forward(&self, id: u64, timeout: Option<(&'static str, f64)>, outcome: impl std::future::Future<Output = Completion> + Send + 'static) {
+    /// Waits on the runtime for `outcome` (the session answers every request, by its deadline at
+    /// the latest) and hands the result to the loop thread.
+    fn forward(&self, id: u64, outcome: impl std::future::Future<Output = Completion> + Send + 'static) {
         let bridge = self.bridge.clone();
         runtime::handle().spawn(async move {
-            let completion = match timeout {
-                Some((what, secs)) => tokio::time::timeout(std::time::Duration::from_secs_f64(secs), outcome)
-                    .await
-                    .unwrap_or(Completion::TimedOut(what)),
-                None => outcome.await,
-            };
+            let completion = crate::contain::Contained::new(outcome).await.unwrap_or_else(Completion::Internal);
             bridge.complete(id, completion);
         });
     }

@@ -1,5 +1,6 @@
 //! The connected half of the state machine: restoring the session after a (re)connect,
-//! serving commands on a live link, watching the ping deadline, and handling the drop.
+//! serving commands on a live link, watching the ping deadline and the callers' deadlines, and
+//! handling the drop.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -9,21 +10,29 @@ use tokio::time::sleep_until;
 
 use super::super::inflight::complete;
 use super::super::link::Link;
+use super::super::subscriptions::{Request, SubState};
 use super::super::*;
 use super::{link_gone, Authority, Phase, TARGET_CLIENT, TARGET_QUEUE, TARGET_RECONNECT};
 use crate::backoff::STABLE_CONNECTION;
 use crate::diagnostics::DropInput;
 use crate::drop_cause::{classify, DropCause, DropError};
 
-impl Authority {
+/// A message the link dropped on this many times in a row, while it was in flight, is given up:
+/// the server is closing the connection because of it (too large, denied by the IoT policy).
+pub(crate) const MAX_DROPS_IN_FLIGHT: u8 = 3;
 
+impl Authority {
     /// A link just came up: restore subscriptions, flush the queue, then tell everyone.
-    /// `recovered` is `None` for a `connect()`, `Some(deep)` for a reconnect.
-    pub(super) async fn came_up(&mut self, mut link: Link, recovered: Option<bool>) -> Phase {
+    /// `recovered` is `None` for a `connect()`, `Some(deep)` for a reconnect. If the link dies
+    /// before the session is restored it is closed and the error returned: the caller counts
+    /// that as a failed attempt, and every subscription stays tracked for the next one.
+    pub(super) async fn came_up(&mut self, mut link: Link, recovered: Option<bool>) -> Result<Phase, DropError> {
         let session_present = link.session_present;
         if let Err(error) = self.restore(&mut link).await {
             self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection lost while restoring the session: {error}"));
-            return self.dropped(link, error).await;
+            link.close(false).await;
+            self.after_link_closed(OpError::Dropped(error.clone()));
+            return Err(error);
         }
         self.shared.connected.store(true, Ordering::Release);
         self.shared.reconnecting.store(false, Ordering::Release);
@@ -46,23 +55,23 @@ impl Authority {
                 self.sink.deliver(SessionEvent::Resumed { return_code: 0, session_present, deep, attempt: self.attempts });
             }
         }
-        Phase::Live(link)
+        Ok(Phase::Live(link))
     }
 
     /// Resubscribes every tracked topic and waits for the SUBACKs, then hands the whole offline
     /// queue to the link, oldest first.
     async fn restore(&mut self, link: &mut Link) -> Result<(), DropError> {
-        for (topic, qos) in self.subscriptions.clone() {
-            self.inflight.submitted_subscribe(topic.clone(), None);
+        for (topic, qos) in self.subscriptions.begin_restore() {
+            self.inflight.submitted_subscribe(topic.clone(), None, None);
             if link.client.subscribe(topic, qos).await.is_err() {
                 return Err(link_gone());
             }
         }
         let deadline = tokio::time::Instant::now() + self.settings.operation_timeout;
         let mut ping_deadline = None;
-        while self.inflight.pending_subscribes() > 0 {
+        while self.inflight.pending_restores() > 0 {
             tokio::select! {
-                event = link.events.recv() => self.on_link_event(event, &mut ping_deadline)?,
+                event = link.events.recv() => self.on_link_event(link, event, &mut ping_deadline)?,
                 _ = sleep_until(deadline) => return Err(DropError::connect_timeout(self.settings.operation_timeout)),
             }
         }
@@ -81,7 +90,7 @@ impl Authority {
                 next
             };
             let Some((queued_at, message)) = next else { break };
-            self.submit_publish(link, queued_at, message, None).await?;
+            self.submit_publish(link, queued_at, message, None, None).await?;
         }
         Ok(())
     }
@@ -92,9 +101,10 @@ impl Authority {
         queued_at: Instant,
         message: Outbound,
         reply: Option<Reply<PublishOutcome>>,
+        timeout: Option<std::time::Duration>,
     ) -> Result<(), DropError> {
-        let Outbound { topic, payload, qos } = message.clone();
-        self.inflight.submitted_publish(queued_at, message, reply);
+        let Outbound { topic, payload, qos, .. } = message.clone();
+        self.inflight.submitted_publish(queued_at, message, reply, timeout);
         link.client.publish(topic, qos, false, payload).await.map_err(|_| link_gone())
     }
 
@@ -104,8 +114,9 @@ impl Authority {
         let mut ping_deadline: Option<tokio::time::Instant> = None;
         loop {
             let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86_400);
+            let op_deadline = self.inflight.next_deadline();
             let result = tokio::select! {
-                event = link.events.recv() => self.on_link_event(event, &mut ping_deadline),
+                event = link.events.recv() => self.on_link_event(&link, event, &mut ping_deadline),
                 cmd = self.rx.recv() => match cmd {
                     None => {
                         link.close(true).await;
@@ -124,6 +135,12 @@ impl Authority {
                 _ = sleep_until(ping_deadline.unwrap_or(far)), if ping_deadline.is_some() => {
                     Err(DropError::ping_deadline(self.settings.ping_timeout))
                 }
+                _ = sleep_until(op_deadline.unwrap_or(far)), if op_deadline.is_some() => {
+                    for topic in self.inflight.expire(Instant::now()) {
+                        self.subscriptions.withdraw(&topic);
+                    }
+                    Ok(())
+                }
                 _ = sleep_until(stable_at), if !stable => {
                     stable = true;
                     self.set_attempts(0);
@@ -138,21 +155,30 @@ impl Authority {
 
     async fn live_command(&mut self, link: &Link, cmd: Command) -> Result<(), DropError> {
         match cmd {
-            Command::Publish { message, reply } => {
+            Command::Publish { message, reply, timeout } => {
                 self.diag().record_publish(false);
-                self.submit_publish(link, Instant::now(), message, Some(reply)).await
+                self.submit_publish(link, Instant::now(), message, Some(reply), Some(timeout)).await
             }
-            Command::Subscribe { topic, qos, reply } => {
-                match self.subscriptions.iter_mut().find(|(t, _)| *t == topic) {
-                    Some(entry) => entry.1 = qos,
-                    None => self.subscriptions.push((topic.clone(), qos)),
-                }
-                self.inflight.submitted_subscribe(topic.clone(), Some(reply));
+            Command::Subscribe { topic, qos, reply, timeout } => {
+                let reply = match self.subscriptions.request(&topic, qos) {
+                    Request::AlreadyActive => {
+                        let _ = reply.send(Ok(0));
+                        return Ok(());
+                    }
+                    Request::Join => match self.inflight.join_subscribe(&topic, reply) {
+                        Ok(()) => return Ok(()),
+                        Err(reply) => reply,
+                    },
+                    Request::Send => reply,
+                };
+                self.inflight.submitted_subscribe(topic.clone(), Some(reply), Some(timeout));
                 link.client.subscribe(topic, qos).await.map_err(|_| link_gone())
             }
-            Command::Unsubscribe { topic, reply } => {
-                self.subscriptions.retain(|(t, _)| *t != topic);
-                self.inflight.submitted_unsubscribe(topic.clone(), Some(reply));
+            Command::Unsubscribe { topic, reply, timeout } => {
+                if self.subscriptions.remove(&topic).is_some() {
+                    self.publish_tracked();
+                }
+                self.inflight.submitted_unsubscribe(Some(reply), Some(timeout));
                 link.client.unsubscribe(topic).await.map_err(|_| link_gone())
             }
             Command::Connect { settings, reply } => {
@@ -171,6 +197,7 @@ impl Authority {
 
     fn on_link_event(
         &mut self,
+        link: &Link,
         event: Option<Result<Event, rumqttc::ConnectionError>>,
         ping_deadline: &mut Option<tokio::time::Instant>,
     ) -> Result<(), DropError> {
@@ -188,9 +215,8 @@ impl Authority {
             Event::Incoming(Packet::PubComp(ack)) => self.inflight.publish_acked(ack.pkid),
             Event::Incoming(Packet::SubAck(ack)) => {
                 let granted = ack.return_codes.iter().all(|c| !matches!(c, SubscribeReasonCode::Failure));
-                if let Some((topic, false)) = self.inflight.subscribe_acked(ack.pkid, granted) {
-                    self.subscriptions.retain(|(t, _)| *t != topic);
-                    self.log(LogLevel::Warning, TARGET_CLIENT, format!("Broker refused subscription to '{}'", crate::redact::topic(&topic)));
+                if let Some(acked) = self.inflight.subscribe_acked(ack.pkid, granted) {
+                    self.on_suback(link, acked.topic, acked.granted, acked.restore, acked.withdrawn);
                 }
             }
             Event::Incoming(Packet::UnsubAck(ack)) => self.inflight.unsubscribe_acked(ack.pkid),
@@ -208,13 +234,41 @@ impl Authority {
         Ok(())
     }
 
+    fn on_suback(&mut self, link: &Link, topic: String, granted: bool, restore: bool, withdrawn: bool) {
+        let redacted = crate::redact::topic(&topic);
+        if withdrawn {
+            // Its caller timed out and was told it failed: undo it unless it is wanted again.
+            if granted && self.subscriptions.state(&topic).is_none() && link.client.try_unsubscribe(topic).is_ok() {
+                self.inflight.submitted_unsubscribe(None, None);
+            }
+            return;
+        }
+        if granted {
+            if self.subscriptions.state(&topic).is_some() {
+                self.subscriptions.granted(&topic);
+                self.publish_tracked();
+            }
+            return;
+        }
+        let was = self.subscriptions.remove(&topic);
+        self.publish_tracked();
+        if restore || was == Some(SubState::Restoring) {
+            let reason = format!("the broker refused to restore the subscription to '{redacted}' after a reconnect");
+            self.log(LogLevel::Error, TARGET_CLIENT, format!("Subscription lost: {reason}"));
+            self.sink.deliver(SessionEvent::SubscriptionLost { topic, reason });
+        } else {
+            self.log(LogLevel::Warning, TARGET_CLIENT, format!("Broker refused subscription to '{redacted}'"));
+        }
+    }
+
     /// Returns unacknowledged publishes to the front of the queue (their callers get 0, as for
-    /// any queued publish) or, with the queue disabled, fails them.
+    /// any queued publish) or, with the queue disabled, fails them. A message the link has now
+    /// dropped on too often while it was in flight is failed instead of replayed.
     fn after_link_closed(&mut self, error: OpError) {
         self.shared.connected.store(false, Ordering::Release);
-        let (publishes, unconfirmed_topics) = self.inflight.abandon(&error);
-        // A SUBSCRIBE cut off before its SUBACK is not tracked: its caller was told it failed.
-        self.subscriptions.retain(|(t, _)| !unconfirmed_topics.contains(t));
+        let publishes = self.inflight.abandon(&error);
+        self.subscriptions.link_closed();
+        self.publish_tracked();
         if publishes.is_empty() {
             return;
         }
@@ -225,7 +279,22 @@ impl Authority {
             return;
         }
         let mut entries = Vec::with_capacity(publishes.len());
-        for p in publishes {
+        for mut p in publishes {
+            if p.sent {
+                p.message.drops_in_flight = p.message.drops_in_flight.saturating_add(1);
+            }
+            if p.message.drops_in_flight >= MAX_DROPS_IN_FLIGHT {
+                let topic = crate::redact::topic(&p.message.topic);
+                let why = format!(
+                    "Giving up the message to '{topic}': the connection dropped {} times in a row while it was in flight \
+                     (a payload over the server's limit, or a publish its policy denies, makes the server close the link)",
+                    p.message.drops_in_flight
+                );
+                self.log(LogLevel::Error, TARGET_QUEUE, why.clone());
+                self.shared.poisoned.fetch_add(1, Ordering::AcqRel);
+                complete(p.reply, Err(OpError::Poisoned(why)));
+                continue;
+            }
             complete(p.reply, Ok(PublishOutcome::Queued));
             entries.push((p.queued_at, p.message));
         }

@@ -8,12 +8,12 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use rumqttc::QoS;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
 
 use super::inflight::Inflight;
 use super::link::{open, AttemptError, Link, Renewal};
+use super::subscriptions::Subscriptions;
 use super::*;
 use crate::backoff::MIN_CONNECT_SPACING;
 use crate::diagnostics::Collector;
@@ -35,8 +35,6 @@ enum Phase {
 enum Interrupt<T> {
     Done(T),
     Disconnect(oneshot::Sender<()>),
-    /// A `connect()` arrived during a wait that it should cut short.
-    ConnectNow,
     Closed,
 }
 
@@ -46,8 +44,8 @@ pub(crate) struct Authority {
     shared: Arc<Shared>,
     credentials: Arc<dyn CredentialSource>,
     sink: Arc<dyn EventSink>,
-    /// Tracked subscriptions in the order they were made; restored after every reconnect.
-    subscriptions: Vec<(String, QoS)>,
+    /// The only record of what the client is subscribed to; restored after every reconnect.
+    subscriptions: Subscriptions,
     inflight: Inflight,
     attempts: u32,
     last_connect_at: Option<tokio::time::Instant>,
@@ -55,7 +53,8 @@ pub(crate) struct Authority {
     /// A deep attempt's refresh still got its signature refused: the next one signs in anew
     /// (a refresh may hand back the same AWS keys the server has already expired).
     force_sign_in: bool,
-    /// `connect()` calls made while reconnecting; answered by the next successful attempt.
+    /// `connect()` calls waiting for the outcome of the next attempt (which they never hasten:
+    /// the backoff protects the cloud from callers as much as from the client itself).
     waiting_connects: Vec<Reply<ConnectInfo>>,
     /// The client's own collector: every drop, recovery, attempt and publish goes in here.
     diagnostics: Arc<std::sync::Mutex<Collector>>,
@@ -77,7 +76,7 @@ impl Authority {
             shared,
             credentials,
             sink,
-            subscriptions: Vec::new(),
+            subscriptions: Subscriptions::default(),
             inflight: Inflight::default(),
             attempts: 0,
             last_connect_at: None,
@@ -93,6 +92,11 @@ impl Authority {
 
     fn log(&self, level: LogLevel, target: &'static str, message: String) {
         self.sink.deliver(SessionEvent::Log { level, target, message });
+    }
+
+    /// Tells readers what the subscription table holds now; called after every change to it.
+    fn publish_tracked(&self) {
+        *lock(&self.shared.tracked) = self.subscriptions.tracked();
     }
 
     fn set_attempts(&mut self, n: u32) {
@@ -124,7 +128,7 @@ impl Authority {
     /// phase.
     fn offline_command(&mut self, cmd: Command) -> Option<Command> {
         match cmd {
-            Command::Publish { message, reply } => {
+            Command::Publish { message, reply, .. } => {
                 let result = self.enqueue(message);
                 if result.is_ok() {
                     self.diag().record_publish(true);
@@ -166,9 +170,8 @@ impl Authority {
     }
 
     /// Runs `fut` while serving commands, until it finishes or a disconnect/close overtakes it.
-    /// A `connect()` arriving meanwhile waits for the outcome of the current effort, and ends
-    /// the wait at once when `connect_cuts` is set (a backoff sleep).
-    async fn offline_until<T>(&mut self, fut: impl Future<Output = T>, connect_cuts: bool) -> Interrupt<T> {
+    /// A `connect()` arriving meanwhile waits for the outcome of the next attempt.
+    async fn offline_until<T>(&mut self, fut: impl Future<Output = T>) -> Interrupt<T> {
         tokio::pin!(fut);
         loop {
             tokio::select! {
@@ -180,9 +183,6 @@ impl Authority {
                     Some(Some(Command::Connect { settings, reply })) => {
                         self.apply_settings(*settings);
                         self.waiting_connects.push(reply);
-                        if connect_cuts {
-                            return Interrupt::ConnectNow;
-                        }
                     }
                     Some(Some(_)) => unreachable!("offline_command handles every other command"),
                 },
@@ -216,26 +216,26 @@ impl Authority {
                 Some(Command::Connect { settings, reply }) => {
                     self.apply_settings(*settings);
                     self.waiting_connects.push(reply);
+                    // A manual connect starts a fresh attempt budget (after a give-up too).
+                    self.set_attempts(0);
                     let endpoint = self.settings.endpoint.display();
                     self.log(LogLevel::Info, TARGET_CLIENT, format!("Connecting to {endpoint} as {}", self.settings.client_id));
                     let attempt = self.attempt(Renewal::IfNeeded);
-                    match self.offline_until(attempt, false).await {
+                    let error = match self.offline_until(attempt).await {
                         Interrupt::Closed => return Phase::Closed,
-                        Interrupt::ConnectNow => unreachable!("not cut by connect"),
                         Interrupt::Disconnect(reply) => {
                             self.fail_waiting_connects(OpError::Cancelled);
                             let _ = reply.send(());
+                            continue;
                         }
-                        Interrupt::Done(Err(e)) => {
-                            self.log(LogLevel::Error, TARGET_CLIENT, format!("Failed to connect: {}", e.describe()));
-                            let error = match e {
-                                AttemptError::Transport(d) => OpError::Connect(d),
-                                AttemptError::Credentials(c) => OpError::Credentials(c),
-                            };
-                            self.fail_waiting_connects(error);
-                        }
-                        Interrupt::Done(Ok(link)) => return self.came_up(link, None).await,
-                    }
+                        Interrupt::Done(Err(e)) => e,
+                        Interrupt::Done(Ok(link)) => match self.came_up(link, None).await {
+                            Ok(phase) => return phase,
+                            Err(drop) => AttemptError::Transport(drop),
+                        },
+                    };
+                    self.log(LogLevel::Error, TARGET_CLIENT, format!("Failed to connect: {}", error.describe()));
+                    self.fail_waiting_connects(error.into_op_error());
                 }
                 Some(_) => unreachable!(),
             }
@@ -250,8 +250,8 @@ impl Authority {
 
     async fn reconnect(&mut self) -> Phase {
         self.shared.reconnecting.store(true, Ordering::Release);
-        let policy = self.settings.policy.clone();
         loop {
+            let policy = self.settings.policy.clone();
             if policy.exhausted(self.attempts) {
                 return self.give_up(format!(
                     "Failed to reconnect after {} attempts. Manual reconnection required.",
@@ -269,14 +269,12 @@ impl Authority {
                 TARGET_RECONNECT,
                 format!("Reconnection attempt {attempt}{limit} ({kind}) in {:.1} seconds...", delay.as_secs_f64()),
             );
-            // A connect() call cuts the wait short: the caller wants to know now.
-            let wake = tokio::time::Instant::now() + delay;
-            if self.waiting_connects.is_empty() {
-                match self.offline_until(sleep_until(wake), true).await {
-                    Interrupt::Closed => return Phase::Closed,
-                    Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
-                    Interrupt::Done(()) | Interrupt::ConnectNow => {}
-                }
+            // Every attempt waits out its delay, whoever is waiting for it: callers of connect()
+            // during an outage get this attempt's outcome, they do not bring it forward.
+            match self.offline_until(sleep_until(tokio::time::Instant::now() + delay)).await {
+                Interrupt::Closed => return Phase::Closed,
+                Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
+                Interrupt::Done(()) => {}
             }
             if deep {
                 self.log(LogLevel::Warning, TARGET_RECONNECT, "Performing deep reconnection (full rebuild)...".into());
@@ -288,30 +286,35 @@ impl Authority {
                 (false, false) => Renewal::IfNeeded,
             };
             let attempt_fut = self.attempt(renewal);
-            match self.offline_until(attempt_fut, false).await {
+            let error = match self.offline_until(attempt_fut).await {
                 Interrupt::Closed => return Phase::Closed,
-                Interrupt::ConnectNow => unreachable!("not cut by connect"),
                 Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
-                Interrupt::Done(Ok(link)) => {
-                    self.force_deep = false;
-                    self.force_sign_in = false;
-                    return self.came_up(link, Some(deep)).await;
-                }
+                Interrupt::Done(Ok(link)) => match self.came_up(link, Some(deep)).await {
+                    Ok(phase) => {
+                        self.force_deep = false;
+                        self.force_sign_in = false;
+                        return phase;
+                    }
+                    // The link died while the session was being restored: a failed attempt, and
+                    // every subscription is still tracked for the next one.
+                    Err(drop) => AttemptError::Transport(drop),
+                },
                 Interrupt::Done(Err(AttemptError::Credentials(CredentialError::Invalid(m)))) => {
+                    self.fail_waiting_connects(OpError::Credentials(CredentialError::Invalid(m.clone())));
                     return self.give_up(format!("Reconnection stopped: the account refused the credentials ({m})"));
                 }
-                Interrupt::Done(Err(e)) => {
-                    if let AttemptError::Transport(d) = &e {
-                        // A refused signature means the credentials went stale: refresh next time.
-                        let refused = d.cause == DropCause::CredentialsExpired;
-                        self.force_sign_in |= refused && renewal != Renewal::IfNeeded;
-                        self.force_deep |= refused;
-                    }
-                    let reason = e.describe();
-                    self.log(LogLevel::Warning, TARGET_RECONNECT, format!("Reconnection attempt {attempt} ({kind}) failed: {reason}"));
-                    self.sink.deliver(SessionEvent::AttemptFailed { attempt, deep, reason });
-                }
+                Interrupt::Done(Err(e)) => e,
+            };
+            if let AttemptError::Transport(d) = &error {
+                // A refused signature means the credentials went stale: refresh next time.
+                let refused = d.cause == DropCause::CredentialsExpired;
+                self.force_sign_in |= refused && renewal != Renewal::IfNeeded;
+                self.force_deep |= refused;
             }
+            let reason = error.describe();
+            self.log(LogLevel::Warning, TARGET_RECONNECT, format!("Reconnection attempt {attempt} ({kind}) failed: {reason}"));
+            self.fail_waiting_connects(error.into_op_error());
+            self.sink.deliver(SessionEvent::AttemptFailed { attempt, deep, reason });
         }
     }
 
