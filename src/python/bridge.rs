@@ -123,3 +123,37 @@ impl EventSink for Bridge {
         self.push(Delivery::Session(event));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(n: u8) -> Delivery {
+        Delivery::Session(SessionEvent::Message { topic: "t".into(), payload: vec![n] })
+    }
+
+    #[test]
+    fn an_undrained_backlog_sheds_messages_and_keeps_results() {
+        let mut backlog = Backlog::default();
+        backlog.push(Delivery::Complete { id: 1, completion: Completion::Done }, 3);
+        for n in 0..10 {
+            backlog.push(message(n), 3);
+        }
+        assert_eq!(backlog.items.len(), 3);
+        assert_eq!(backlog.shed, 8);
+        assert!(matches!(backlog.items[0], Delivery::Complete { id: 1, .. }));
+        // The newest messages are the ones kept.
+        let kept: Vec<u8> = backlog
+            .items
+            .iter()
+            .filter_map(|d| match d {
+                Delivery::Session(SessionEvent::Message { payload, .. }) => Some(payload[0]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kept, [8, 9]);
+        // A result is never shed, even over the limit.
+        backlog.push(Delivery::Complete { id: 2, completion: Completion::Done }, 3);
+        assert!(backlog.items.iter().any(|d| matches!(d, Delivery::Complete { id: 2, .. })));
+    }
+}

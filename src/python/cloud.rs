@@ -84,16 +84,18 @@ impl CloudCore {
     #[new]
     #[pyo3(signature = (base_url, user_id, password, timeout, stored_tokens=None))]
     fn new(py: Python<'_>, base_url: &str, user_id: &str, password: &str, timeout: f64, stored_tokens: Option<&str>) -> PyResult<Self> {
-        if !timeout.is_finite() || timeout <= 0.0 {
-            return Err(PyValueError::new_err(format!("timeout must be > 0 seconds, got {timeout}")));
-        }
+        // Bounded like every other duration: "now + timeout" must never overflow.
+        let timeout = Duration::try_from_secs_f64(timeout)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 86_400 * 365)
+            .ok_or_else(|| PyValueError::new_err(format!("timeout must be > 0 seconds and at most a year, got {timeout}")))?;
         let stored = stored_tokens
             .map(|text| {
                 let value: Value = serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("stored_tokens: {e}")))?;
                 Tokens::from_json(&value, crate::cloud::now()).map_err(|e| PyValueError::new_err(format!("stored_tokens: {e}")))
             })
             .transpose()?;
-        let cloud = NavienCloud::new(base_url, user_id, password, Duration::from_secs_f64(timeout), stored)
+        let cloud = NavienCloud::new(base_url, user_id, password, timeout, stored)
             .map_err(|e| cloud_error(py, &e))?;
         let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         let reader = Py::new(py, BridgeReader::new(bridge.clone()))?;

@@ -52,7 +52,32 @@ fn drop_cause_for_error_name(name: &str) -> Option<&'static str> {
     crate::drop_cause::cause_for_crt_name(name).map(|c| c.as_str())
 }
 
+/// Test probe of the panic containment: panics inside a binding entry point (`"call"`) or
+/// inside a future on the runtime (`"future"`, returns an awaitable). Either way Python must
+/// see an `Nwp500Error` saying it was an internal error, never a hang or a `BaseException`.
+#[pyfunction]
+fn _internal_error_probe<'py>(py: Python<'py>, place: &str) -> PyResult<Bound<'py, PyAny>> {
+    errors::guarded(py, || {
+        if place == "call" {
+            panic!("probe: a bug inside a call");
+        }
+        let bridge = bridge::Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        let reader = Bound::new(py, reader::BridgeReader::new(bridge.clone()))?;
+        let (id, future) = reader::BridgeReader::new_future(&reader)?;
+        reader::BridgeReader::settle_later(&bridge, id, async move {
+            panic!("probe: a bug inside a future");
+            #[allow(unreachable_code)]
+            {
+                let resolver: bridge::Resolver = Box::new(|py| Ok(py.None()));
+                resolver
+            }
+        });
+        Ok(future)
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_internal_error_probe, m)?)?;
     m.add_class::<config::PyConfig>()?;
     m.add_class::<client::MqttClientCore>()?;
     m.add_class::<diagnostics::DiagnosticsCore>()?;

@@ -15,6 +15,12 @@ the action has taken effect:
 * ``refuse(True)`` close the listening socket (connects get ECONNREFUSED);
   ``refuse(False)`` listens again on the same port.
 * ``cut_every(s)`` ``close_all()`` every ``s`` seconds until ``cut_every(None)``.
+* ``trip(direction, packet, action)`` packet-aware faults for plain MQTT: the next time an
+  MQTT packet of that type (``"CONNACK"``, ``"SUBSCRIBE"``, ``"PUBACK"``, ``"PINGREQ"``, ...)
+  crosses in ``direction`` (``"up"`` client->broker, ``"down"`` broker->client), the proxy
+  ``"fin"``s, ``"rst"``s or ``"blackhole"``s that connection, ``"drop"``s just that packet,
+  or (SUBACK only) ``"refuse"``s it: every return code becomes 0x80. ``after=True`` forwards
+  the packet first. ``tripped`` counts the rules that fired.
 
 Caveat: closing a socket whose receive queue still holds unread bytes makes Linux
 send RST instead of FIN; the proxy keeps reading into user space, so this only
@@ -30,11 +36,72 @@ import threading
 import time
 
 
+PACKET_TYPES = {
+    "CONNECT": 1, "CONNACK": 2, "PUBLISH": 3, "PUBACK": 4, "PUBREC": 5, "PUBREL": 6,
+    "PUBCOMP": 7, "SUBSCRIBE": 8, "SUBACK": 9, "UNSUBSCRIBE": 10, "UNSUBACK": 11,
+    "PINGREQ": 12, "PINGRESP": 13, "DISCONNECT": 14,
+}
+
+
+class _Frames:
+    """Splits one direction of an MQTT byte stream into whole packets; gives up (``feed``
+    returns None) on a stream that is not plain MQTT, such as a websocket."""
+
+    def __init__(self) -> None:
+        self.buf: bytearray | None = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes] | None:
+        if self.buf is None:
+            return None
+        self.buf += data
+        if len(self.buf) > 4 * 1024 * 1024 or self.buf[:3] == b"GET":
+            self.buf = None
+            return None
+        out = []
+        while len(self.buf) >= 2:
+            length, shift, i = 0, 0, 1
+            while True:
+                if i >= len(self.buf) or i > 4:
+                    return out  # header incomplete (or garbage: keep waiting)
+                byte = self.buf[i]
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                i += 1
+                if not byte & 0x80:
+                    break
+            if len(self.buf) < i + length:
+                return out
+            out.append(bytes(self.buf[: i + length]))
+            del self.buf[: i + length]
+        return out
+
+
+def _refused_suback(packet: bytes) -> bytes:
+    """The same SUBACK with every return code set to 0x80 (the broker refused)."""
+    i = 1
+    while packet[i] & 0x80:
+        i += 1
+    head = i + 1 + 2  # fixed header, then the packet id
+    return packet[:head] + b"\x80" * (len(packet) - head)
+
+
+class _Trip:
+    def __init__(self, direction: str, packet: str, action: str, after: bool) -> None:
+        if direction not in ("up", "down") or packet not in PACKET_TYPES:
+            raise ValueError(f"bad trip rule: {direction} {packet}")
+        if action not in ("fin", "rst", "blackhole", "drop", "refuse"):
+            raise ValueError(f"bad trip action: {action}")
+        if action == "refuse" and packet != "SUBACK":
+            raise ValueError("'refuse' rewrites a SUBACK's return codes to 0x80 (failure)")
+        self.direction, self.ptype, self.action, self.after = direction, PACKET_TYPES[packet], action, after
+
+
 class _Link:
     def __init__(self, client_writer: asyncio.StreamWriter) -> None:
         self.cw = client_writer
         self.uw: asyncio.StreamWriter | None = None
         self.task: asyncio.Task | None = None
+        self.frames = {"up": _Frames(), "down": _Frames()}
 
     def writers(self) -> list[asyncio.StreamWriter]:
         return [w for w in (self.cw, self.uw) if w is not None]
@@ -58,6 +125,8 @@ class FaultProxy:
         self.bytes_up = 0      # client -> target
         self.bytes_down = 0    # target -> client
         self._links: set[_Link] = set()
+        self._trips: list[_Trip] = []
+        self.tripped = 0
         self._server: asyncio.AbstractServer | None = None
         self._cutter: asyncio.Task | None = None
         self._loop = asyncio.new_event_loop()
@@ -114,17 +183,67 @@ class FaultProxy:
                     if not writer.is_closing() and writer.can_write_eof():
                         writer.write_eof()
                     return
+                # Framing is followed all along, so a rule armed mid-connection starts at a
+                # packet boundary.
+                packets = link.frames[direction].feed(data)
+                if self._trips and packets is not None:
+                    if await self._forward_packets(packets, writer, direction, link):
+                        return
+                    continue
                 writer.write(data)
-                if direction == "up":
-                    self.bytes_up += len(data)
-                else:
-                    self.bytes_down += len(data)
+                self._count_bytes(direction, len(data))
                 await writer.drain()
         except OSError:  # reset/broken pipe on one side: reset the client side too
             await self._flowing.wait()
             reset_connection(link.cw)
             if link.uw is not None:
                 link.uw.transport.abort()
+
+    def _count_bytes(self, direction: str, n: int) -> None:
+        if direction == "up":
+            self.bytes_up += n
+        else:
+            self.bytes_down += n
+
+    async def _forward_packets(self, packets: list[bytes], writer, direction: str, link: _Link) -> bool:
+        """Forwards whole packets, firing the first trip rule each one matches; True once the
+        link was cut (the pump stops)."""
+        for packet in packets:
+            rule = next((r for r in self._trips
+                         if r.direction == direction and r.ptype == packet[0] >> 4), None)
+            if rule is not None:
+                self._trips.remove(rule)
+                self.tripped += 1
+                if rule.action == "refuse":
+                    packet = _refused_suback(packet)
+            if rule is None or rule.after or rule.action == "refuse":
+                writer.write(packet)
+                self._count_bytes(direction, len(packet))
+                await writer.drain()
+            if rule is None or rule.action in ("drop", "refuse"):
+                continue
+            if rule.action == "blackhole":  # held, like everything else, until resume()
+                self._flowing.clear()
+                await self._flowing.wait()
+                if not rule.after:
+                    writer.write(packet)
+                    self._count_bytes(direction, len(packet))
+                    await writer.drain()
+                continue
+            if rule.action == "rst":
+                reset_connection(link.cw)
+            else:
+                link.cw.close()
+            if link.uw is not None:
+                link.uw.transport.abort()
+            return True
+        return False
+
+    async def _add_trip(self, trip: _Trip) -> None:
+        self._trips.append(trip)
+
+    async def _clear_trips(self) -> None:
+        self._trips.clear()
 
     async def _terminate(self, rst: bool) -> None:
         links = list(self._links)
@@ -215,6 +334,13 @@ class FaultProxy:
 
     def cut_every(self, seconds: float | None) -> None:
         self._call(self._set_cutter(seconds))
+
+    def trip(self, direction: str, packet: str, action: str = "fin", *, after: bool = False) -> None:
+        """Arms a one-shot packet-aware fault (see the module docstring)."""
+        self._call(self._add_trip(_Trip(direction, packet, action, after)))
+
+    def clear_trips(self) -> None:
+        self._call(self._clear_trips())
 
     def connection_count(self) -> int:
         """Live proxied connections (client side accepted and not yet closed)."""
