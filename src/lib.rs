@@ -6,6 +6,21 @@
 //! transport   endpoints, TLS trust, SigV4 websocket URLs
 //! config, backoff, queue, drop_cause, sigv4, topic, ...     pure logic, unit-tested
 //! ```
+//!
+//! One owner per fact. Every piece of connection state has exactly one home, in the session
+//! task; everything else reads it and never keeps a copy that could disagree after a drop:
+//!
+//! | fact | owner | readers |
+//! |---|---|---|
+//! | which topics are subscribed, and how far (requested, active, restoring) | `session::subscriptions::Subscriptions` | `Shared::subscriptions()` (a snapshot the task publishes after each change) |
+//! | requests in flight, their callers and deadlines | `session::inflight::Inflight` | nobody: callers get one answer, at their deadline at the latest |
+//! | queued commands | `queue::OfflineQueue` inside `session::Shared` | `queued_commands_count`, `clear_command_queue()` |
+//! | connected / reconnecting / attempt budget | `session::authority::Authority` | atomics in `Shared` |
+//! | `connect()` calls waiting for an attempt | `Authority::waiting_connects` | answered by the next attempt, never by a copy |
+//!
+//! The bindings keep only Python objects: the callbacks per topic filter (`Handlers` in
+//! `python::client`) and the futures awaiting a completion. A callback comes off when its
+//! SUBSCRIBE fails or the session reports the subscription lost.
 
 pub mod backoff;
 pub mod cloud;

@@ -143,8 +143,11 @@ pub fn attempt_options(
         .set_keep_alive(settings.keep_alive)
         .set_clean_session(settings.clean_session)
         .set_inflight(100)
-        // AWS IoT's payload limit is 128 KiB; leave room for topic and header.
-        .set_max_packet_size(256 * 1024, 256 * 1024);
+        // Outgoing: AWS IoT's payload limit is 128 KiB (checked before anything is sent); leave
+        // room for topic and header. Incoming: an oversized message from another broker or a
+        // misbehaving publisher must be skipped, not end the link (rumqttc drops the link on a
+        // packet over this limit, and grows its buffer only as far as a packet needs).
+        .set_max_packet_size(4 * 1024 * 1024, 256 * 1024);
     let transport = match ep.scheme {
         Scheme::Mqtt => Transport::Tcp,
         Scheme::Ws => Transport::Ws,

@@ -1,12 +1,29 @@
 """Type stubs of the Rust extension ``nwp500._core``."""
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, final
+
+from typing_extensions import Self, disjoint_base
 
 __version__: str
+__all__ = [
+    "_internal_error_probe",
+    "MqttConnectionConfig",
+    "MqttClientCore",
+    "DiagnosticsCore",
+    "CloudCore",
+    "topic_matches_pattern",
+    "build_command",
+    "fahrenheit_to_half_celsius",
+    "drop_cause_for_error_name",
+    "presign_websocket_query",
+    "__version__",
+]
 
+@final
 class MqttConnectionConfig:
     """Connection settings (nwp500 9.3.0 fields, plus ``ping_timeout`` and
-    ``reconnect_jitter``). Mutable; checked at construction and again at ``connect()``.
+    ``reconnect_jitter``). Mutable: every assignment is checked on its own, and the rules
+    between fields (``ping_timeout`` below ``keep_alive_secs``, ...) again at ``connect()``.
 
     Raises:
         ValueError: an invalid value; the message starts with the field name.
@@ -30,15 +47,15 @@ class MqttConnectionConfig:
     ping_timeout: float
     reconnect_jitter: bool
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         endpoint: str | None = None,
         region: str | None = None,
         client_id: str | None = None,
         clean_session: bool = True,
         keep_alive_secs: int = 1200,
         auto_reconnect: bool = True,
-        max_reconnect_attempts: int = -1,
+        max_reconnect_attempts: int = ...,
         initial_reconnect_delay: float = 1.0,
         max_reconnect_delay: float = 120.0,
         reconnect_backoff_multiplier: float = 2.0,
@@ -46,17 +63,19 @@ class MqttConnectionConfig:
         operation_timeout: float = 30.0,
         enable_command_queue: bool = True,
         max_queued_commands: int = 100,
-        max_queued_command_age: float | None = 300.0,
-        ping_timeout: float = 3.0,
+        max_queued_command_age: float | None = ...,
+        ping_timeout: float = ...,
         reconnect_jitter: bool = True,
-    ) -> None: ...
+    ) -> Self: ...
     def validate(self) -> None:
         """Check every value again; raises ``ValueError`` naming the field."""
 
+@disjoint_base
 class MqttClientCore:
-    """The Rust half of :class:`nwp500.NavienMqttClient`; use that class."""
+    """The Rust half of :class:`nwp500.NavienMqttClient`; use that class. It owns nothing of
+    the connection's state: the session in the Rust core does, and these members read it."""
 
-    def __init__(self, auth_client: Any, config: MqttConnectionConfig | None = None, unit_system: Any = None) -> None: ...
+    def __new__(cls, auth_client: Any, config: MqttConnectionConfig | None = None, unit_system: Any = None, *_args: Any, **_kwargs: Any) -> Self: ...
     @property
     def config(self) -> MqttConnectionConfig: ...
     @property
@@ -78,10 +97,17 @@ class MqttClientCore:
     @property
     def dropped_commands_count(self) -> int:
         """Commands dropped from a full offline queue since the client was made."""
+    @property
+    def failed_commands_count(self) -> int:
+        """Queued commands given up because the connection kept dropping while they were in
+        flight (a message the server closes the link on)."""
     def clear_command_queue(self) -> int:
         """Empty the offline queue; returns how many commands were removed."""
     def _reset_reconnect(self) -> None: ...
-    def _subscriptions(self) -> dict[str, int]: ...
+    def _subscriptions(self) -> dict[str, int]:
+        """``{topic: qos}`` the session keeps: granted, or to be restored on the next link."""
+    def _remove_callback(self, topic: str, callback: Callable[..., Any]) -> int:
+        """Withdraw one callback (compared with ``==``); returns how many the topic keeps."""
     @property
     def _diagnostics_core(self) -> DiagnosticsCore: ...
     def _connect(self) -> Awaitable[bool]: ...
@@ -102,7 +128,7 @@ def presign_websocket_query(
     session_token: str | None,
     unix_time: int,
     expires: int | None = None,
-    service: str = "iotdevicegateway",
+    service: str = ...,
 ) -> str:
     """The SigV4 presigned query string of a websocket upgrade (session token unsigned,
     appended last)."""
@@ -110,10 +136,11 @@ def presign_websocket_query(
 def drop_cause_for_error_name(name: str) -> str | None:
     """The drop-cause taxonomy entry an AWS CRT error name implies, if any."""
 
+@final
 class DiagnosticsCore:
     """The collector behind :class:`nwp500.MqttDiagnosticsCollector`; use that class."""
 
-    def __init__(self, max_events_retained: int = 1000) -> None: ...
+    def __new__(cls, max_events_retained: int = 1000) -> Self: ...
     @property
     def max_events_retained(self) -> int: ...
     def record_drop(
@@ -142,10 +169,11 @@ class DiagnosticsCore:
     def export_json(self) -> str: ...
     def summary_lines(self) -> list[str]: ...
 
+@final
 class CloudCore:
     """The REST session behind :class:`nwp500.NavienAuthClient`; use that class."""
 
-    def __init__(self, base_url: str, user_id: str, password: str, timeout: float, stored_tokens: str | None = None) -> None: ...
+    def __new__(cls, base_url: str, user_id: str, password: str, timeout: float, stored_tokens: str | None = None) -> Self: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -163,3 +191,22 @@ class CloudCore:
     def request(
         self, method: str, path: str, body: str | None = None, query: list[tuple[str, str]] | None = None
     ) -> Awaitable[dict[str, Any]]: ...
+
+def build_command(
+    name: str,
+    device_type: int,
+    mac_address: str,
+    additional_value: str,
+    client_id: str,
+    session_id: str,
+    **params: Any,
+) -> tuple[str, str]:
+    """The topic and JSON payload of device command ``name`` (nwp500 9.3.0's envelope);
+    raises nwp500's validation errors for out-of-range parameters."""
+
+def fahrenheit_to_half_celsius(f: float) -> int:
+    """A Fahrenheit temperature in the device's half-degree Celsius units (half-even)."""
+
+def _internal_error_probe(place: str) -> Any:
+    """Test probe: a panic in a call (``"call"``) or in a runtime future (``"future"``, an
+    awaitable) must reach Python as an ``Nwp500Error`` saying it is an internal error."""

@@ -48,9 +48,14 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
     :class:`nwp500.mqtt_events.MqttClientEvents`): ``connection_interrupted``
     (:class:`~nwp500.mqtt_events.ConnectionInterruptedEvent`), ``connection_resumed``
     (:class:`~nwp500.mqtt_events.ConnectionResumedEvent`, after *every* recovery, once
-    subscriptions are restored and queued commands were sent) and ``reconnection_failed``
-    (the number of attempts, positionally). Every listener and message callback runs on the
-    asyncio loop thread that called :meth:`connect`.
+    subscriptions are restored and queued commands were sent), ``reconnection_failed``
+    (the number of attempts, positionally) and, beyond 9.3.0, ``subscription_lost`` (the
+    topic and an :class:`~nwp500.exceptions.MqttSubscriptionError`: the broker refused to
+    restore a subscription after a reconnect, so it no longer delivers). Every listener and
+    message callback runs on the asyncio loop thread that called :meth:`connect`.
+
+    Connection state (which topics are subscribed, what is in flight, the attempt budget)
+    lives in the Rust session alone; this object only reads it.
 
     Raises:
         MqttCredentialsError: the auth client is not signed in or holds no AWS credentials.
@@ -85,7 +90,16 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
 
         Commands queued before the first connection are sent once it is up. A failed first
         connect raises (``ConnectionDropError`` naming the cause, or the auth client's own
-        exception) and does not start reconnecting.
+        exception) and does not start reconnecting. While the client is reconnecting after a
+        drop, this waits for the next scheduled attempt and returns or raises its outcome: it
+        never brings an attempt forward, so the backoff holds however often it is called.
+        After ``reconnection_failed`` it starts a fresh attempt budget.
+
+        Raises:
+            ConnectionDropError: the attempt failed (``.name``, ``.code``, ``.cause``).
+            InvalidCredentialsError: the account refused the stored credentials.
+            MqttConnectionError: :meth:`disconnect` overtook the attempt.
+            ValueError: the config holds an invalid combination of values.
         """
         if self.is_connected:
             _logger.warning("Already connected")
@@ -110,8 +124,11 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
         topic was already subscribed (the callback is added, no new SUBSCRIBE is sent).
 
         Raises:
+            ValueError: ``topic`` is not a valid MQTT topic filter; nothing is sent.
             MqttNotConnectedError: not connected.
-            TimeoutError: no SUBACK within ``config.operation_timeout``.
+            MqttSubscriptionError: the broker refused the subscription.
+            TimeoutError: no SUBACK within ``config.operation_timeout``; the request is
+                withdrawn (a late grant is undone, and it is never restored).
         """
         return await self._subscribe(topic, callback, int(qos))
 
@@ -127,10 +144,15 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
     ) -> int:
         """Publish ``payload`` (a dict is sent as JSON). Returns the packet id once the broker
         acknowledged it (QoS 1), or 0 when the client is offline and the message was queued.
+        A queued message the connection drops on three times in a row while it is in flight
+        is given up (logged, and counted in ``failed_commands_count``).
 
         Raises:
+            ValueError: ``topic`` holds a wildcard or is empty, or the payload is over AWS
+                IoT's 128 KiB; nothing is sent or queued.
             MqttNotConnectedError: offline with the command queue disabled.
-            TimeoutError: no PUBACK within ``config.operation_timeout``.
+            TimeoutError: no PUBACK within ``config.operation_timeout``; the message is
+                withdrawn and will not be replayed.
         """
         return await self._publish(topic, payload, int(qos))
 
@@ -142,8 +164,13 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
     async def recover_connection(self) -> bool:
         """Make sure the tokens are valid and the client is connected; returns ``True``.
 
-        While a reconnect is under way this triggers the next attempt right away and waits
-        for its outcome.
+        While a reconnect is under way this waits for the next scheduled attempt and returns
+        or raises its outcome (see :meth:`connect`).
+
+        Raises:
+            TokenRefreshError: the tokens could not be renewed.
+            AuthenticationError: signing in again failed.
+            ConnectionDropError: the (next) connection attempt failed.
         """
         await self.auth_client.ensure_valid_token()
         if self.is_connected:

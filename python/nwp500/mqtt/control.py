@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from .._core import build_command
+from .._core import build_command, fahrenheit_to_half_celsius
 
 __all__ = ["DeviceControlMixin"]
 
@@ -69,7 +69,6 @@ class DeviceControlMixin:
         """Set the DHW target in the preferred unit (°F unless the unit system is metric),
         checked against the device's limits when its features are known."""
         from ..unit_system import get_unit_system
-        from .._core import fahrenheit_to_half_celsius
 
         self._check_capability(device, "set_dhw_temperature")  # "cannot" before "out of range"
         metric = (getattr(self, "unit_system", None) or get_unit_system()) == "metric"
