@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 from ._core import CloudCore
 from .config import api_base_url
@@ -24,6 +24,14 @@ __all__ = [
     "authenticate",
     "refresh_access_token",
 ]
+
+
+@overload
+def _tokens(data: dict[str, Any]) -> AuthTokens: ...
+
+
+@overload
+def _tokens(data: dict[str, Any] | None) -> AuthTokens | None: ...
 
 
 def _tokens(data: dict[str, Any] | None) -> AuthTokens | None:
@@ -158,7 +166,10 @@ class NavienAuthClient:
 async def authenticate(user_id: str, password: str, base_url: str | None = None) -> AuthenticationResponse:
     """Sign in once and return the response."""
     async with NavienAuthClient(user_id, password, base_url=base_url) as client:
-        return _response(client._core.session())
+        session = client._core.session()
+        # Entering signed in (or raised), and nothing else has run on this client since.
+        assert session is not None
+        return _response(session)
 
 
 async def refresh_access_token(refresh_token: str, base_url: str | None = None) -> AuthTokens:

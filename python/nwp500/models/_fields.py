@@ -85,7 +85,8 @@ class _Field:
         alt_keys: tuple[str, ...] = (),
         unit: str | None = None,
     ) -> None:
-        self.key = key
+        # "" until __set_name__ derives it from the attribute name, like name and store.
+        self.key: str = key or ""
         self.default = default
         self.alt_keys = alt_keys
         self.static_unit = unit
@@ -94,7 +95,7 @@ class _Field:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
-        if self.key is None:
+        if not self.key:
             self.key = to_camel(name)
         self.store = f"{name}_raw" if self.converted else name
 
@@ -295,8 +296,10 @@ class _Converted(_Field):
     def parse(self, value: Any, where: str) -> int | float:
         return _compact(_number(value, where))
 
-    # (raw value, metric?) -> the value in the preferred unit; set by each subclass.
-    to_preferred: ClassVar[Callable[[Any, bool], float]]
+    if TYPE_CHECKING:
+        # (raw value, metric?) -> the value in the preferred unit; set by each subclass.
+        @staticmethod
+        def to_preferred(raw: float, metric: bool, /) -> float: ...
 
     def convert(self, raw: Any, instance: _Model) -> Any:
         return self.to_preferred(raw, instance._is_celsius())

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .._core import build_command, fahrenheit_to_half_celsius
+
+if TYPE_CHECKING:
+    from .types import QoS
 
 __all__ = ["DeviceControlMixin"]
 
@@ -27,6 +30,16 @@ def _address(device: Any) -> tuple[int, str, str]:
 
 class DeviceControlMixin:
     """Mixed into ``NavienMqttClient``: needs ``publish``, ``client_id`` and ``session_id``."""
+
+    if TYPE_CHECKING:
+        # What the host class provides (MqttClientCore and NavienMqttClient), as they declare it.
+        @property
+        def client_id(self) -> str: ...
+        @property
+        def session_id(self) -> str: ...
+        async def publish(
+            self, topic: str, payload: dict[str, Any] | str | bytes, qos: QoS | int = QoS.AT_LEAST_ONCE
+        ) -> int: ...
 
     def _check_capability(self, device: Any, name: str, **params: Any) -> None:
         gate = getattr(self, "_gate", None)

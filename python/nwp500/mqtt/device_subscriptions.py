@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .._core import topic_matches_pattern  # noqa: F401 - re-exported for symmetry with utils
 from ..exceptions import Nwp500Error
@@ -18,6 +18,9 @@ from ..mqtt_events import FeatureReceivedEvent, StatusReceivedEvent
 from .capabilities import CommandGate
 from .control import _address
 from .periodic_types import PeriodicRequestType
+
+if TYPE_CHECKING:
+    from .types import QoS
 
 __all__ = ["DeviceSubscriptionsMixin"]
 
@@ -37,6 +40,22 @@ def _call(callback: Callable[..., Any], *args: Any) -> None:
 class DeviceSubscriptionsMixin:
     """Mixed into ``NavienMqttClient``: needs ``subscribe``, ``client_id``,
     ``_deliver_event`` and the command methods."""
+
+    if TYPE_CHECKING:
+        # What the host class provides (MqttClientCore, NavienMqttClient and DeviceControlMixin),
+        # as they declare it.
+        @property
+        def client_id(self) -> str: ...
+        @property
+        def is_connected(self) -> bool: ...
+        def _remove_callback(self, topic: str, callback: Callable[..., Any]) -> int: ...
+        def _deliver_event(self, event: str, *args: Any) -> None: ...
+        async def subscribe(
+            self, topic: str, callback: Callable[[str, dict[str, Any]], Any], qos: QoS | int = QoS.AT_LEAST_ONCE
+        ) -> int: ...
+        async def unsubscribe(self, topic: str) -> int: ...
+        async def request_device_status(self, device: Any) -> int: ...
+        async def request_device_info(self, device: Any) -> int: ...
 
     def _device_state_init(self) -> None:
         self._gate = CommandGate()

@@ -26,7 +26,7 @@ import inspect
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, overload
 
 from .._core import DiagnosticsCore, drop_cause_for_error_name
 
@@ -120,6 +120,14 @@ class DropPatternAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@overload
+def _text(value: str) -> str: ...
+
+
+@overload
+def _text(value: str | None) -> str | None: ...
 
 
 def _text(value: str | None) -> str | None:

@@ -16,6 +16,7 @@ import signal
 import sys
 import urllib.error
 import urllib.request
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from .control import ACTIONS, FaultError, parse_fault, parse_schedule
@@ -23,9 +24,17 @@ from .core import DEFAULT_EMAIL, DEFAULT_PASSWORD, Simulator
 from .device import DeviceSpec
 
 
+class _DeviceText(TypedDict, total=False):
+    """The ``DeviceSpec`` fields ``--device MAC[,ADDITIONAL[,NAME]]`` can set."""
+
+    mac_address: str
+    additional_value: str
+    device_name: str
+
+
 def _device(text: str) -> DeviceSpec:
     parts = [p.strip() for p in text.split(",")]
-    kw = {"mac_address": parts[0]}
+    kw: _DeviceText = {"mac_address": parts[0]}
     if len(parts) > 1 and parts[1]:
         kw["additional_value"] = parts[1]
     if len(parts) > 2 and parts[2]:

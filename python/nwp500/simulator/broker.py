@@ -22,7 +22,7 @@ import time
 _PR_SET_PDEATHSIG = 1
 
 try:
-    _libc = ctypes.CDLL(None, use_errno=True)
+    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
 except OSError:  # pragma: no cover - not Linux
     _libc = None
 

@@ -39,20 +39,25 @@ ACTIONS: dict[str, tuple[str | None, type | None, bool]] = {
     "device_offline": ("mac", str, False),
     "device_online": ("mac", str, False),
 }
-EXTRA_PARAMS = {"takeover": {"hold": float}, "expire_credentials": {"drop": bool}}
+EXTRA_PARAMS: dict[str, dict[str, type]] = {"takeover": {"hold": float}, "expire_credentials": {"drop": bool}}
 
 
 class FaultError(ValueError):
     pass
 
 
+def _unknown_action(action: object) -> FaultError:
+    return FaultError(f"unknown action {action!r}; one of: {', '.join(sorted(ACTIONS))}")
+
+
 def normalize(action: Any, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Check an action and its parameters; returns them with types converted."""
     if action not in ACTIONS:
-        raise FaultError(f"unknown action {action!r}; one of: {', '.join(sorted(ACTIONS))}")
+        raise _unknown_action(action)
     main, kind, required = ACTIONS[action]
     allowed = dict(EXTRA_PARAMS.get(action, {}))
     if main is not None:
+        assert kind is not None  # ACTIONS gives every main parameter its type
         allowed[main] = kind
     out: dict[str, Any] = {}
     for key, value in params.items():
@@ -61,6 +66,7 @@ def normalize(action: Any, params: dict[str, Any]) -> tuple[str, dict[str, Any]]
         if value is None:
             continue
         want = allowed[key]
+        converted: Any  # its type is the one ``want`` names, known only at run time
         try:
             if want is bool:
                 converted = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
@@ -83,9 +89,11 @@ def parse_fault(text: str) -> tuple[str, dict[str, Any]]:
     action, sep, value = text.strip().partition("=")
     action = action.strip()
     main = ACTIONS.get(action, (None, None, False))[0]
-    if sep and main is None:
+    if not sep:
+        return normalize(action, {})
+    if main is None:
         raise FaultError(f"{action} takes no value")
-    return normalize(action, {main: value.strip()} if sep else {})
+    return normalize(action, {main: value.strip()})
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,8 @@ async def apply_fault(sim: "Simulator", action: str, params: dict[str, Any]) -> 
     """Carry out one fault; returns once it has taken effect, with what it did."""
     action, params = normalize(action, params)
     front, store = sim.front, sim.store
+    if front is None:
+        raise RuntimeError("simulator is not running")
     _log.info("fault %s %s", action, params or "")
     if action == "drop":
         return {"dropped": await front.drop()}
@@ -193,9 +203,12 @@ class ControlApi:
             body = req.json()
             if not isinstance(body, dict):
                 return json_response(400, {"code": 400, "msg": "body must be a JSON object", "data": None})
+            action = body.get("action")
             params = {k: v for k, v in body.items() if k != "action"}
             try:
-                result = await self.sim.fault(body.get("action"), **params)
+                if not isinstance(action, str):  # JSON can hold anything; fault() takes a name
+                    raise _unknown_action(action)
+                result = await self.sim.fault(action, **params)
             except FaultError as exc:
                 return json_response(400, {"code": 400, "msg": str(exc), "data": None})
             return json_response(200, {"code": 200, "msg": "SUCCESS", "data": result})

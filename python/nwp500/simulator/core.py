@@ -58,7 +58,7 @@ class Simulator:
         self.api = NavienApi(self.store, self.devices)
         self.control = control.ControlApi(self)
         self.http = HttpServer(self._route, name="rest")
-        self.front: WsFront | None = None  # type: ignore[assignment]
+        self.front: WsFront | None = None
         self.devices_emulated: list[EmulatedDevice] = []
         self.fault_log: list[dict[str, Any]] = []
         self.started_at: float | None = None

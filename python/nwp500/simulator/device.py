@@ -156,8 +156,8 @@ class EmulatedDevice:
         """The (topic, payload) answering one request, after applying it; ``None`` to stay quiet."""
         spec = self.spec
         try:
-            command = int(request.get("command"))
-        except (TypeError, ValueError):
+            command = int(request["command"])
+        except (KeyError, TypeError, ValueError):
             return None
         client_id = str(message.get("clientID") or "")
         response: dict[str, Any] = {"command": command, "deviceType": spec.device_type,

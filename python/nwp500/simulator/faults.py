@@ -57,7 +57,7 @@ class _Frames:
         if len(self.buf) > 4 * 1024 * 1024 or self.buf[:3] == b"GET":
             self.buf = None
             return None
-        out = []
+        out: list[bytes] = []
         while len(self.buf) >= 2:
             length, shift, i = 0, 0, 1
             while True:
