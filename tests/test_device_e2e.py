@@ -162,3 +162,25 @@ def test_stop_all_periodic_tasks_never_raises_on_a_client_that_never_connected(s
             await client.disconnect()
 
     run(scenario(), timeout=60)
+
+
+def test_api_client_takes_the_unit_system_keyword_like_9_3_0(simulator) -> None:
+    """Home Assistant's coordinator builds NavienAPIClient(auth_client=..., unit_system=...);
+    without the keyword its setup raised TypeError and the integration never loaded."""
+    import pytest
+
+    from nwp500 import get_unit_system, reset_unit_system
+
+    async def scenario():
+        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
+            try:
+                api = NavienAPIClient(auth_client=auth, base_url=simulator.api_base_url, unit_system="metric")
+                assert api.unit_system == "metric" and get_unit_system() == "metric"
+                device = (await api.list_devices())[0]
+                assert device.device_info.mac_address
+                with pytest.raises(ValueError):
+                    NavienAPIClient(auth_client=auth, unit_system="imperial")
+            finally:
+                reset_unit_system()
+
+    run(scenario(), 60)

@@ -13,6 +13,7 @@ from .auth import NavienAuthClient
 from .config import api_base_url
 from .exceptions import AuthenticationError
 from .models import Device, FirmwareInfo, TOUInfo
+from .unit_system import UnitSystemType, set_unit_system
 
 __all__ = ["NavienAPIClient"]
 
@@ -24,18 +25,32 @@ class NavienAPIClient:
         auth_client: a signed-in :class:`~nwp500.auth.NavienAuthClient`.
         base_url: REST base URL; default ``NWP500_API_BASE_URL`` or the Navien cloud.
         session: accepted for compatibility; unused (see ``NavienAuthClient``).
+        unit_system: ``"metric"`` or ``"us_customary"`` makes that the preferred unit system
+            for the values the device models report (as ``set_unit_system`` does); ``None``
+            keeps the current preference.
 
     Raises:
         ValueError: ``auth_client`` is not signed in.
         APIError: a call failed (``.code`` is the Navien or HTTP code).
     """
 
-    def __init__(self, auth_client: NavienAuthClient, base_url: str | None = None, session: Any = None) -> None:
+    def __init__(
+        self,
+        auth_client: NavienAuthClient,
+        base_url: str | None = None,
+        session: Any = None,
+        unit_system: UnitSystemType | None = None,
+    ) -> None:
         if not auth_client.is_authenticated:
             raise ValueError("auth_client must be authenticated before creating NavienAPIClient")
         self._auth = auth_client
         self.base_url = (base_url or api_base_url()).rstrip("/")
         self._session = session
+        # 9.3.0: the client's unit system is the one the values it decodes are read in.
+        # Home Assistant's integration passes it here (a missing keyword kept it from loading).
+        self.unit_system = unit_system
+        if unit_system is not None:
+            set_unit_system(unit_system)
 
     async def __aenter__(self) -> NavienAPIClient:
         return self
