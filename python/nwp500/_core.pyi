@@ -11,6 +11,9 @@ __all__ = [
     "MqttClientCore",
     "DiagnosticsCore",
     "CloudCore",
+    "OpenEiCore",
+    "OPENEI_API_URL",
+    "OPENEI_API_VERSION",
     "topic_matches_pattern",
     "build_command",
     "fahrenheit_to_half_celsius",
@@ -210,3 +213,13 @@ def fahrenheit_to_half_celsius(f: float) -> int:
 def _internal_error_probe(place: str) -> Any:
     """Test probe: a panic in a call (``"call"``) or in a runtime future (``"future"``, an
     awaitable) must reach Python as an ``Nwp500Error`` saying it is an internal error."""
+
+OPENEI_API_URL: str
+OPENEI_API_VERSION: int
+
+@final
+class OpenEiCore:
+    """The OpenEI utility-rate client behind :class:`nwp500.openei.OpenEIClient`."""
+
+    def __new__(cls, url: str, api_key: str, timeout: float) -> Self: ...
+    def rates(self, zip_code: str, limit: int) -> Awaitable[list[dict[str, Any]]]: ...

@@ -1,6 +1,7 @@
 //! The Navien cloud's REST side: sign-in, token refresh and the device API, with nwp500
 //! 9.3.0's error mapping. One `NavienCloud` is one account's session.
 
+pub mod openei;
 mod tokens;
 
 use std::sync::Mutex;

@@ -14,6 +14,7 @@ use super::bridge::{Bridge, Resolver};
 use super::callables;
 use super::errors::{guarded, nwp_error};
 use super::reader::BridgeReader;
+use crate::cloud::openei::OpenEi;
 use crate::cloud::{CloudError, ErrorKind, NavienCloud, Session, Tokens};
 
 #[pyclass(module = "nwp500._core", name = "CloudCore")]
@@ -67,15 +68,39 @@ fn settle_json(result: Result<Value, CloudError>) -> Resolver {
     })
 }
 
+/// A future on the running loop that settles with what `work` returns.
+fn run<'py>(
+    py: Python<'py>,
+    bridge: &Arc<Bridge>,
+    reader: &Py<BridgeReader>,
+    work: impl std::future::Future<Output = Result<Value, CloudError>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (id, future) = BridgeReader::new_future(reader.bind(py))?;
+    BridgeReader::settle_later(bridge, id, async move { settle_json(work.await) });
+    Ok(future)
+}
+
+/// A request timeout from Python: positive and bounded, so "now + timeout" never overflows.
+fn timeout_from(timeout: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(timeout)
+        .ok()
+        .filter(|d| !d.is_zero() && d.as_secs() <= 86_400 * 365)
+        .ok_or_else(|| PyValueError::new_err(format!("timeout must be > 0 seconds and at most a year, got {timeout}")))
+}
+
+fn loop_bridge(py: Python<'_>) -> PyResult<(Arc<Bridge>, Py<BridgeReader>)> {
+    let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+    let reader = Py::new(py, BridgeReader::new(bridge.clone()))?;
+    Ok((bridge, reader))
+}
+
 impl CloudCore {
     fn run<'py>(
         &self,
         py: Python<'py>,
         work: impl std::future::Future<Output = Result<Value, CloudError>> + Send + 'static,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (id, future) = BridgeReader::new_future(self.reader.bind(py))?;
-        BridgeReader::settle_later(&self.bridge, id, async move { settle_json(work.await) });
-        Ok(future)
+        run(py, &self.bridge, &self.reader, work)
     }
 }
 
@@ -84,11 +109,7 @@ impl CloudCore {
     #[new]
     #[pyo3(signature = (base_url, user_id, password, timeout, stored_tokens=None))]
     fn new(py: Python<'_>, base_url: &str, user_id: &str, password: &str, timeout: f64, stored_tokens: Option<&str>) -> PyResult<Self> {
-        // Bounded like every other duration: "now + timeout" must never overflow.
-        let timeout = Duration::try_from_secs_f64(timeout)
-            .ok()
-            .filter(|d| !d.is_zero() && d.as_secs() <= 86_400 * 365)
-            .ok_or_else(|| PyValueError::new_err(format!("timeout must be > 0 seconds and at most a year, got {timeout}")))?;
+        let timeout = timeout_from(timeout)?;
         let stored = stored_tokens
             .map(|text| {
                 let value: Value = serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("stored_tokens: {e}")))?;
@@ -97,8 +118,7 @@ impl CloudCore {
             .transpose()?;
         let cloud = NavienCloud::new(base_url, user_id, password, timeout, stored)
             .map_err(|e| cloud_error(py, &e))?;
-        let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
-        let reader = Py::new(py, BridgeReader::new(bridge.clone()))?;
+        let (bridge, reader) = loop_bridge(py)?;
         Ok(Self { cloud: Arc::new(cloud), bridge, reader })
     }
 
@@ -179,6 +199,32 @@ impl CloudCore {
                 .transpose()?;
             let cloud = self.cloud.clone();
             self.run(py, async move { cloud.api(method, &path, body, query.unwrap_or_default()).await })
+        })
+    }
+}
+
+/// `OpenEiCore`: the OpenEI utility-rate client behind `nwp500.openei.OpenEIClient`.
+#[pyclass(module = "nwp500._core", name = "OpenEiCore")]
+pub struct OpenEiCore {
+    client: Arc<OpenEi>,
+    bridge: Arc<Bridge>,
+    reader: Py<BridgeReader>,
+}
+
+#[pymethods]
+impl OpenEiCore {
+    #[new]
+    fn new(py: Python<'_>, url: &str, api_key: &str, timeout: f64) -> PyResult<Self> {
+        let client = OpenEi::new(url, api_key, timeout_from(timeout)?).map_err(|e| cloud_error(py, &e))?;
+        let (bridge, reader) = loop_bridge(py)?;
+        Ok(Self { client: Arc::new(client), bridge, reader })
+    }
+
+    /// Resolves to the list of rate plans (JSON objects) OpenEI has for `zip_code`.
+    fn rates<'py>(&self, py: Python<'py>, zip_code: String, limit: u32) -> PyResult<Bound<'py, PyAny>> {
+        guarded(py, || {
+            let client = self.client.clone();
+            run(py, &self.bridge, &self.reader, async move { client.rates(&zip_code, limit).await.map(Value::Array) })
         })
     }
 }

@@ -82,6 +82,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::MqttClientCore>()?;
     m.add_class::<diagnostics::DiagnosticsCore>()?;
     m.add_class::<cloud::CloudCore>()?;
+    m.add_class::<cloud::OpenEiCore>()?;
+    m.add("OPENEI_API_URL", crate::cloud::openei::OPENEI_API_URL)?;
+    m.add("OPENEI_API_VERSION", crate::cloud::openei::OPENEI_API_VERSION)?;
     m.add_function(wrap_pyfunction!(topic_matches_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::build_command, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::fahrenheit_to_half_celsius, m)?)?;
