@@ -195,6 +195,7 @@ impl NavienCloud {
         };
         let tokens = Tokens::from_json(data.get("token").unwrap_or(&json!({})), now())
             .map_err(|e| fail(ErrorKind::Authentication, format!("Invalid response format: {e}")))?;
+        check_user_info(data.get("userInfo")).map_err(|e| fail(ErrorKind::Authentication, format!("Invalid response format: {e}")))?;
         let session = Session {
             tokens,
             user_info: data.get("userInfo").cloned().filter(Value::is_object).unwrap_or(json!({})),
@@ -325,6 +326,28 @@ impl NavienCloud {
             return Ok(reply_body);
         }
     }
+}
+
+/// The user fields a sign-in reply carries must have types the user record can hold; checked
+/// before the session is stored, so a malformed reply leaves the client signed out.
+fn check_user_info(info: Option<&Value>) -> Result<(), String> {
+    let Some(Value::Object(info)) = info else { return Ok(()) };
+    for key in ["userType", "userFirstName", "userLastName", "userStatus"] {
+        match info.get(key) {
+            None | Some(Value::Null | Value::String(_) | Value::Number(_)) => {}
+            Some(other) => return Err(format!("userInfo.{key} is {}", kind_of(other))),
+        }
+    }
+    let seq_ok = match info.get("userSeq") {
+        None | Some(Value::Null) => true,
+        Some(Value::Number(n)) => n.as_i64().is_some() || n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15),
+        Some(Value::String(s)) => s.trim().parse::<f64>().is_ok_and(|f| f.is_finite() && f.fract() == 0.0),
+        Some(_) => false,
+    };
+    if !seq_ok {
+        return Err("userInfo.userSeq is not an integer".into());
+    }
+    Ok(())
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -73,8 +73,23 @@ fn int(v: Option<&Value>) -> Result<Option<i64>, String> {
     }
 }
 
+/// Token lifetimes beyond this are nonsense from the server, not a promise to honour: a
+/// lifetime must stay representable as a date-time after it is added to `issued_at`.
+const MAX_LIFETIME_SECS: i64 = 10 * 365 * 86_400;
+/// The latest `issued_at` accepted (2200-01-01): leaves room for any lifetime within the
+/// calendar every caller (Python's `datetime` included) can represent.
+const MAX_ISSUED_AT: f64 = 7_258_118_400.0;
+
+fn lifetime(v: Option<i64>, name: &str) -> Result<Option<i64>, String> {
+    match v {
+        Some(secs) if !(0..=MAX_LIFETIME_SECS).contains(&secs) => Err(format!("{name} is out of range: {secs}")),
+        other => Ok(other),
+    }
+}
+
 impl Tokens {
-    /// Reads a token object; `now` stamps it when it carries no `issued_at`.
+    /// Reads a token object; `now` stamps it when it carries no `issued_at`. Values that no
+    /// caller could turn into a date-time are an error here, before anything is stored.
     pub fn from_json(value: &Value, now: f64) -> Result<Tokens, String> {
         let obj = value.as_object().ok_or("token data is not an object")?;
         let issued_at = match field(obj, "issuedAt", "issued_at") {
@@ -83,12 +98,18 @@ impl Tokens {
             Some(Value::String(s)) => parse_iso8601(s).ok_or_else(|| format!("issued_at is not ISO 8601: {s:?}"))?,
             Some(other) => return Err(format!("issued_at is not a timestamp: {other}")),
         };
-        let authorization_expires_in = int(field(obj, "authorizationExpiresIn", "authorization_expires_in"))?.filter(|v| *v != 0);
+        if !(0.0..=MAX_ISSUED_AT).contains(&issued_at) {
+            return Err(format!("issued_at is out of range: {issued_at}"));
+        }
+        let authorization_expires_in =
+            lifetime(int(field(obj, "authorizationExpiresIn", "authorization_expires_in"))?, "authorization_expires_in")?.filter(|v| *v != 0);
+        let authentication_expires_in =
+            lifetime(int(field(obj, "authenticationExpiresIn", "authentication_expires_in"))?, "authentication_expires_in")?;
         Ok(Tokens {
             id_token: text(field(obj, "idToken", "id_token")).unwrap_or_default(),
             access_token: text(field(obj, "accessToken", "access_token")).unwrap_or_default(),
             refresh_token: text(field(obj, "refreshToken", "refresh_token")).unwrap_or_default(),
-            authentication_expires_in: int(field(obj, "authenticationExpiresIn", "authentication_expires_in"))?.unwrap_or(3600),
+            authentication_expires_in: authentication_expires_in.unwrap_or(3600),
             access_key_id: text(field(obj, "accessKeyId", "access_key_id")),
             secret_key: text(field(obj, "secretKey", "secret_key")),
             session_token: text(field(obj, "sessionToken", "session_token")),
