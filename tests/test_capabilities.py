@@ -32,6 +32,14 @@ def test_required_flags_per_command_and_mode() -> None:
     assert required_capability("set_dhw_mode", mode_id=5) == ["dhw_use", "holiday_use"]
     assert required_capability("set_dhw_mode", mode_id=6) == ["dhw_use"]      # power off: no mode flag
     assert required_capability("request_device_status") == []
+    # 9.3.0's further commands: gated as 9.3.0 gates them, the rest not at all
+    assert required_capability("update_weekly_reservation") == ["program_reservation_use"]
+    assert required_capability("configure_reservation_water_program") == ["program_reservation_use"]
+    assert required_capability("configure_recirculation_schedule") == ["recirc_reservation_use"]
+    assert required_capability("set_freeze_protection_temperature") == ["freeze_protection_use"]
+    for ungated in ("check_firmware_update", "commit_firmware_update", "reconnect_wifi", "reset_wifi",
+                    "run_smart_diagnostic", "set_intelligent_scheduling"):
+        assert required_capability(ungated) == [], ungated
 
 
 @pytest.mark.parametrize("payload", [

@@ -5,6 +5,9 @@ lifecycle (see ../shared/reference/home-assistant-contract.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
+
+import nwp500
 
 from helpers import run
 from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient, PeriodicRequestType
@@ -88,7 +91,9 @@ def test_home_assistant_lifecycle(simulator) -> None:
         auth = NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url)
         await auth.sign_in()
         await auth.ensure_valid_token()
-        device = (await NavienAPIClient(auth, base_url=simulator.api_base_url).list_devices())[0]
+        # The coordinator's own construction (ha_nwp500 0.18): keywords, with the unit system.
+        api = NavienAPIClient(auth_client=auth, base_url=simulator.api_base_url, unit_system="us_customary")
+        device = (await api.list_devices())[0]
         client = NavienMqttClient(
             auth, config=_config(simulator, client_id="navien-ha-36283-abcd1234", clean_session=False), unit_system="us_customary"
         )
@@ -136,6 +141,15 @@ def test_home_assistant_lifecycle(simulator) -> None:
         ]
         for command in commands:
             assert await command > 0
+        # The schedule services' read-backs: reservations and TOU round-trip through the device.
+        entry = {"enable": 2, "week": 62, "hour": 5, "min": 30, "mode": 3, "param": 110}
+        stored = await nwp500.update_reservations_confirmed(client, device, [entry], enabled=True)
+        assert [(e.hour, e.min, e.param) for e in stored.reservation] == [(5, 30, 110)]
+        assert (await nwp500.fetch_reservations(client, device)).model_dump()["reservation"][0]["hour"] == 5
+        tou = await nwp500.configure_tou_schedule_confirmed(
+            client, device, serial, [{"season": 224, "week": 62, "startHour": 7, "startMinute": 0, "endHour": 9,
+                                      "endMinute": 0, "priceMin": 10, "priceMax": 25, "decimalPoint": 2}])
+        assert tou.enabled and [p.start_hour for p in tou.reservation] == [7]
 
         await asyncio.to_thread(simulator.drop)
         await asyncio.wait_for(ha.resumed.wait(), 20)
@@ -144,6 +158,10 @@ def test_home_assistant_lifecycle(simulator) -> None:
         await asyncio.wait_for(client.request_device_status(device), 10.0)
         await _next(statuses)
 
+        # The integration's diagnostics download embeds the export.
+        export = json.loads(client.diagnostics.export_json())
+        assert export["drop_causes"] == {"tcp_closed": 1} and export["metrics"]["total_connection_drops"] == 1
+
         await client.stop_all_periodic_tasks()
         assert client.off(MqttClientEvents.CONNECTION_INTERRUPTED, ha._on_connection_interrupted) == 1
         assert client.off(MqttClientEvents.CONNECTION_RESUMED, ha._on_connection_resumed) == 1
@@ -151,7 +169,10 @@ def test_home_assistant_lifecycle(simulator) -> None:
         await client.disconnect()
         assert not client.is_connected
 
-    run(scenario(), timeout=180)
+    try:
+        run(scenario(), timeout=180)
+    finally:
+        nwp500.reset_unit_system()
 
 
 def test_stop_all_periodic_tasks_never_raises_on_a_client_that_never_connected(simulator) -> None:

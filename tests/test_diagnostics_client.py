@@ -26,7 +26,8 @@ import time
 import pytest
 
 from helpers import DuckAuth, EventRecorder, fast_config, run
-from nwp500 import ConnectionDropError, NavienMqttClient
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 
 HANGUP = ("AWS_ERROR_MQTT_UNEXPECTED_HANGUP", 5134)
 RESET = ("AWS_IO_SOCKET_CLOSED", 1051)

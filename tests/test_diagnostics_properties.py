@@ -27,7 +27,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nwp500 import ConnectionDropError, MqttDiagnosticsCollector
+from nwp500 import MqttDiagnosticsCollector
+from nwp500.exceptions import ConnectionDropError
 
 BUCKETS = {"1", "2-5", "6-10", "11+"}
 EXPORT_KEYS = ["timestamp", "metrics", "recent_drops", "recent_connections", "aws_error_counts",

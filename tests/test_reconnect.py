@@ -15,7 +15,8 @@ import time
 import pytest
 
 from helpers import AcceptClock, DuckAuth, EventRecorder, fast_config, run
-from nwp500 import ConnectionDropError, NavienMqttClient
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 
 CYCLES = 20
 

@@ -19,7 +19,8 @@ import time
 import pytest
 
 from helpers import DuckAuth, EventRecorder, fast_config
-from nwp500 import ConnectionDropError, NavienMqttClient
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 from nwp500._core import presign_websocket_query
 
 ACCESS_KEY_ID = "ASIASECRETACCESSKEY7"

@@ -21,7 +21,8 @@ import time
 import pytest
 
 from helpers import DuckAuth, EventRecorder, PahoObserver, fast_config, run
-from nwp500 import ConnectionDropError, MqttSubscriptionError, NavienMqttClient
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import ConnectionDropError, MqttSubscriptionError
 from support import Mosquitto
 
 

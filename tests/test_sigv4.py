@@ -29,7 +29,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import DuckAuth
-from nwp500 import ConnectionDropError, MqttConnectionConfig, NavienMqttClient
+from nwp500 import MqttConnectionConfig, NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 from nwp500._core import presign_websocket_query
 
 SERVICE = "iotdevicegateway"

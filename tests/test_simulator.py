@@ -22,7 +22,8 @@ from types import SimpleNamespace
 import pytest
 
 from helpers import EventRecorder, fast_config, run
-from nwp500 import ConnectionDropError, NavienMqttClient
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 from nwp500._core import presign_websocket_query
 from nwp500.simulator import FaultError, Simulator, SimulatorThread, parse_schedule
 from nwp500.simulator.broker import pid_alive

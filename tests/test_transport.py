@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 from helpers import DuckAuth
-from nwp500 import ConnectionDropError, MqttConnectionConfig, NavienMqttClient
+from nwp500 import MqttConnectionConfig, NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
 from support import TestCA
 
 # A websocket CONNECT to mosquitto takes a few hundred ms; leave plenty of room.

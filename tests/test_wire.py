@@ -11,7 +11,7 @@ import pytest
 
 from helpers import DuckAuth, PahoObserver, fast_config, run
 from nwp500 import NavienMqttClient, RangeValidationError, ParameterValidationError
-from nwp500.models import Device
+from nwp500.models import Device, OtaCommitPayload, RecirculationSchedule, WeeklyReservationSchedule
 
 MAC, AV = "04786332fca0", "5322"
 DEVICE = Device.from_dict({"deviceInfo": {"macAddress": MAC, "additionalValue": AV, "deviceType": 52}, "location": {}})
@@ -65,6 +65,29 @@ CASES = [
     ("request_energy_usage", (2026, [10, 11]), {},
      lambda c: (16777225, "st/energy-usage-daily-query/rd", {"month": [10, 11], "year": 2026},
                 f"cmd/52/{c}/res/energy-usage-daily-query/rd")),
+    # 9.3.0's further commands: all on ctrl, answered on the per-device topic
+    ("update_weekly_reservation",
+     (WeeklyReservationSchedule.model_validate(
+         {"reservationUse": 2, "reservation": [{"enable": 2, "week": 62, "hour": 6, "min": 30, "mode": 3, "param": 120}]}),),
+     {}, lambda c: (33554438, "ctrl",
+                    {"reservationUse": 2,
+                     "reservation": [{"enable": 2, "week": 62, "hour": 6, "min": 30, "mode": 3, "param": 120}]}, None)),
+    ("configure_reservation_water_program", (), {}, lambda c: (33554441, "ctrl", ctrl("reservation-mode", []), None)),
+    ("configure_recirculation_schedule",
+     (RecirculationSchedule.model_validate(
+         {"schedule": [{"enable": 2, "week": 62, "startHour": 6, "startMin": 0, "endHour": 8, "endMin": 30, "mode": 3}]}),),
+     {}, lambda c: (33554440, "ctrl",
+                    {"schedule": [{"enable": 2, "week": 62, "startHour": 6, "startMin": 0, "endHour": 8, "endMin": 30,
+                                   "mode": 3}]}, None)),
+    ("check_firmware_update", (), {}, lambda c: (33554443, "ctrl", ctrl("ota-check", []), None)),
+    ("commit_firmware_update", (OtaCommitPayload(sw_code=1, sw_version=184614913),), {},
+     lambda c: (33554442, "ctrl", {"commitOta": {"swCode": 1, "swVersion": 184614913}}, None)),
+    ("reconnect_wifi", (), {}, lambda c: (33554446, "ctrl", ctrl("wifi-reconnect", []), None)),
+    ("reset_wifi", (), {}, lambda c: (33554447, "ctrl", ctrl("wifi-reset", []), None)),
+    ("set_freeze_protection_temperature", (43.0,), {}, lambda c: (33554451, "ctrl", ctrl("frez-temp", [12]), None)),
+    ("run_smart_diagnostic", (), {}, lambda c: (33554455, "ctrl", ctrl("smart-diagnostic", []), None)),
+    ("enable_intelligent_scheduling", (), {}, lambda c: (33554468, "ctrl", ctrl("intelligent-on", []), None)),
+    ("disable_intelligent_scheduling", (), {}, lambda c: (33554467, "ctrl", ctrl("intelligent-off", []), None)),
 ]
 
 

@@ -4,77 +4,206 @@ tells you why the connection drops.
 The connection lives in a Rust core (``nwp500._core``); this package is its Python face with
 nwp500-python 9.3.0's names and import paths.
 
-Names are loaded on first use (PEP 562): ``import nwp500`` costs almost nothing, and
-``from nwp500 import NavienMqttClient`` loads the MQTT client without the REST client, the
-device records or the enums.
+Everything public is imported here, at ``import nwp500``: afterwards no public name,
+module or method imports anything (Home Assistant flags imports inside its event loop).
+Only the simulator (``nwp500.simulator``, a separate tool) is left out.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from ._version import __version__
 
-from ._lazy import attach
+# The modules, leaves first (each line only needs those above it).
+from . import exceptions, enums, config, converters, unit_system, events, mqtt_events  # noqa: I001
+from . import models, state_tracker, encoding, temperature, field_factory, topic_builder, utils
+from . import auth, api_client, device_info_cache
+from . import mqtt
+from . import device_capabilities, command_decorators, factory, openei, reservations, tou_schedule
+from . import device_models, mqtt_client, mqtt_diagnostics, mqtt_utils
 
-__version__ = "3.0.0.dev0"
+from .api_client import NavienAPIClient
+from .auth import NavienAuthClient, authenticate, refresh_access_token
+from .enums import (
+    CommandCode,
+    CurrentOperationMode,
+    DhwOperationSetting,
+    DREvent,
+    ErrorCode,
+    FilterChange,
+    HeatSource,
+    InstallType,
+    OnOffFlag,
+    Operation,
+    RecirculationMode,
+    TemperatureType,
+    TempFormulaType,
+    TouRateType,
+    TouWeekType,
+    UnitType,
+    VolumeCode,
+)
+from .events import EventEmitter, EventListener
+from .exceptions import (
+    APIError,
+    AuthenticationError,
+    DeviceCapabilityError,
+    DeviceError,
+    InvalidCredentialsError,
+    MqttConnectionError,
+    MqttCredentialsError,
+    MqttError,
+    MqttNotConnectedError,
+    MqttPublishError,
+    Nwp500Error,
+    ParameterValidationError,
+    RangeValidationError,
+    TokenRefreshError,
+    ValidationError,
+)
+from .factory import create_navien_clients
+from .models import (
+    AuthenticationResponse,
+    AuthTokens,
+    ConvertedTOUPlan,
+    Device,
+    DeviceFeature,
+    DeviceInfo,
+    DeviceStatus,
+    EnergyUsageDay,
+    EnergyUsageResponse,
+    EnergyUsageTotal,
+    FirmwareInfo,
+    Location,
+    MonthlyEnergyData,
+    MqttCommand,
+    MqttRequest,
+    OtaCommitPayload,
+    RecirculationSchedule,
+    RecirculationScheduleEntry,
+    ReservationEntry,
+    ReservationSchedule,
+    TOUInfo,
+    TOUPeriod,
+    TOUReservationSchedule,
+    TOUSchedule,
+    UserInfo,
+    WeeklyReservationEntry,
+    WeeklyReservationSchedule,
+    fahrenheit_to_half_celsius,
+    preferred_to_half_celsius,
+    reservation_param_to_preferred,
+)
+from .mqtt import (
+    ConnectionDropEvent,
+    ConnectionEvent,
+    MqttConnectionConfig,
+    MqttDiagnosticsCollector,
+    MqttMetrics,
+    NavienMqttClient,
+    PeriodicRequestType,
+    QoS,
+)
+from .mqtt_events import MqttClientEvents
+from .openei import OpenEIClient
+from .reservations import (
+    add_reservation,
+    delete_reservation,
+    fetch_reservations,
+    update_reservation,
+    update_reservations_confirmed,
+)
+from .tou_schedule import configure_tou_schedule_confirmed
+from .unit_system import get_unit_system, reset_unit_system, set_unit_system
 
-# Where each public name lives (module relative to this package).
-_HOME: dict[str, str] = {
-    **dict.fromkeys(("CommandCode", "CurrentOperationMode", "DhwOperationSetting", "TemperatureType"), ".enums"),
-    **dict.fromkeys(("get_unit_system", "reset_unit_system", "set_unit_system"), ".unit_system"),
-    **dict.fromkeys(("AuthTokens", "AuthenticationResponse", "UserInfo"), ".models.auth"),
-    **dict.fromkeys(("Device", "DeviceInfo", "FirmwareInfo", "Location", "TOUInfo"), ".models.device"),
-    "DeviceFeature": ".models.feature",
-    "DeviceStatus": ".models.status",
-    "EnergyUsageResponse": ".models.energy",
-    **dict.fromkeys(("ReservationSchedule", "TOUReservationSchedule"), ".models.schedule"),
-    "NavienAPIClient": ".api_client",
-    **dict.fromkeys(("NavienAuthClient", "authenticate", "refresh_access_token"), ".auth"),
-    **dict.fromkeys((
-        "APIError", "AuthenticationError", "ConnectionDropError", "DeviceCapabilityError", "DeviceError",
-        "DeviceNotFoundError", "DeviceOfflineError", "DeviceOperationError", "InvalidCredentialsError",
-        "MqttConnectionError", "MqttCredentialsError", "MqttError", "MqttNotConnectedError", "MqttPublishError",
-        "MqttSubscriptionError", "Nwp500Error", "ParameterValidationError", "RangeValidationError",
-        "TokenExpiredError", "TokenRefreshError", "ValidationError"), ".exceptions"),
-    # The MQTT names come through their package, never straight from its submodules: the
-    # package imports those itself, and two threads entering the package from both ends at
-    # once can deadlock on CPython's import locks.
-    **dict.fromkeys(("ConnectionDropEvent", "ConnectionEvent", "DropPatternAnalysis", "MqttDiagnosticsCollector",
-                     "MqttMetrics", "NavienMqttClient", "MqttConnectionConfig", "PeriodicRequestType", "QoS"),
-                    ".mqtt"),
-    **dict.fromkeys(("ConnectionInterruptedEvent", "ConnectionResumedEvent", "MqttClientEvents"), ".mqtt_events"),
-    **dict.fromkeys(("EventEmitter", "EventListener"), ".events"),
-}
-
-__all__ = sorted(_HOME) + ["__version__"]
-
-
-__getattr__, __dir__ = attach(__name__, _HOME, __all__)
-
-
-if TYPE_CHECKING:  # what type checkers and IDEs see; nothing of it runs
-    from .api_client import NavienAPIClient
-    from .auth import NavienAuthClient, authenticate, refresh_access_token
-    from .enums import CommandCode, CurrentOperationMode, DhwOperationSetting, TemperatureType
-    from .events import EventEmitter, EventListener
-    from .exceptions import (
-        APIError, AuthenticationError, ConnectionDropError, DeviceCapabilityError, DeviceError,
-        DeviceNotFoundError, DeviceOfflineError, DeviceOperationError, InvalidCredentialsError,
-        MqttConnectionError, MqttCredentialsError, MqttError, MqttNotConnectedError, MqttPublishError,
-        MqttSubscriptionError, Nwp500Error, ParameterValidationError, RangeValidationError,
-        TokenExpiredError, TokenRefreshError, ValidationError,
-    )
-    from .models.auth import AuthenticationResponse, AuthTokens, UserInfo
-    from .models.device import Device, DeviceInfo, FirmwareInfo, Location, TOUInfo
-    from .models.energy import EnergyUsageResponse
-    from .models.feature import DeviceFeature
-    from .models.schedule import ReservationSchedule, TOUReservationSchedule
-    from .models.status import DeviceStatus
-    from .mqtt.client import NavienMqttClient
-    from .mqtt.diagnostics import (
-        ConnectionDropEvent, ConnectionEvent, DropPatternAnalysis, MqttDiagnosticsCollector, MqttMetrics,
-    )
-    from .mqtt.periodic_types import PeriodicRequestType
-    from .mqtt.types import QoS
-    from .mqtt.utils import MqttConnectionConfig
-    from .mqtt_events import ConnectionInterruptedEvent, ConnectionResumedEvent, MqttClientEvents
-    from .unit_system import get_unit_system, reset_unit_system, set_unit_system
+# nwp500-python 9.3.0's top-level names (all 89), in its order.
+__all__ = [
+    "__version__",
+    "DeviceCapabilityError",
+    "create_navien_clients",
+    "ConvertedTOUPlan",
+    "DeviceStatus",
+    "DeviceFeature",
+    "DeviceInfo",
+    "Location",
+    "Device",
+    "FirmwareInfo",
+    "ReservationEntry",
+    "ReservationSchedule",
+    "WeeklyReservationEntry",
+    "WeeklyReservationSchedule",
+    "RecirculationScheduleEntry",
+    "RecirculationSchedule",
+    "OtaCommitPayload",
+    "TOUSchedule",
+    "TOUInfo",
+    "TOUPeriod",
+    "TOUReservationSchedule",
+    "MqttRequest",
+    "MqttCommand",
+    "EnergyUsageTotal",
+    "EnergyUsageDay",
+    "MonthlyEnergyData",
+    "EnergyUsageResponse",
+    "CommandCode",
+    "CurrentOperationMode",
+    "DhwOperationSetting",
+    "DREvent",
+    "ErrorCode",
+    "FilterChange",
+    "HeatSource",
+    "InstallType",
+    "OnOffFlag",
+    "Operation",
+    "RecirculationMode",
+    "TemperatureType",
+    "TempFormulaType",
+    "TouRateType",
+    "TouWeekType",
+    "UnitType",
+    "VolumeCode",
+    "fahrenheit_to_half_celsius",
+    "preferred_to_half_celsius",
+    "reservation_param_to_preferred",
+    "NavienAuthClient",
+    "AuthenticationResponse",
+    "AuthTokens",
+    "UserInfo",
+    "authenticate",
+    "refresh_access_token",
+    "Nwp500Error",
+    "AuthenticationError",
+    "InvalidCredentialsError",
+    "TokenRefreshError",
+    "APIError",
+    "MqttError",
+    "MqttConnectionError",
+    "MqttNotConnectedError",
+    "MqttPublishError",
+    "MqttCredentialsError",
+    "ValidationError",
+    "ParameterValidationError",
+    "RangeValidationError",
+    "DeviceError",
+    "NavienAPIClient",
+    "OpenEIClient",
+    "fetch_reservations",
+    "add_reservation",
+    "delete_reservation",
+    "update_reservation",
+    "update_reservations_confirmed",
+    "configure_tou_schedule_confirmed",
+    "NavienMqttClient",
+    "MqttConnectionConfig",
+    "PeriodicRequestType",
+    "MqttDiagnosticsCollector",
+    "MqttMetrics",
+    "ConnectionDropEvent",
+    "ConnectionEvent",
+    "QoS",
+    "EventEmitter",
+    "EventListener",
+    "MqttClientEvents",
+    "set_unit_system",
+    "get_unit_system",
+    "reset_unit_system",
+]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "SECRET_KEYS", "redact", "redact_mac", "redact_topic"]
+__all__ = ["REDACTED", "SECRET_KEYS", "redact", "redact_mac", "redact_serial", "redact_topic"]
 
 REDACTED = "<REDACTED>"
 
@@ -81,6 +81,13 @@ def redact_mac(mac: str | None) -> str | None:
     return REDACTED
 
 
+def redact_serial(serial: str | None) -> str | None:
+    """Hide a serial number completely (empty and ``None`` are returned unchanged)."""
+    if not serial:
+        return serial
+    return REDACTED
+
+
 def redact_topic(topic: str) -> str:
     """Hide every MAC address in an MQTT topic (or any other text).
 
@@ -93,7 +100,7 @@ def redact_topic(topic: str) -> str:
     return _MAC.sub(REDACTED, masked)
 
 
-def redact(obj: Any) -> Any:
+def redact(obj: Any, keys_to_redact: set[str] | None = None) -> Any:
     """Return a copy of ``obj`` that is safe to log or export.
 
     * In mappings, values of secret-looking keys (password, tokens, AWS keys,
@@ -105,8 +112,16 @@ def redact(obj: Any) -> Any:
       :func:`redact_topic`).
     * Other values are returned unchanged.
 
+    ``keys_to_redact`` adds key names (any spelling) to hide besides the built-in ones.
     The input is never modified.
     """
+    if keys_to_redact:
+        extra = frozenset(_normalise_key(k) for k in keys_to_redact)
+        return _redact(obj, lambda key: _is_secret_key(key) or (isinstance(key, str) and _normalise_key(key) in extra))
+    return _redact(obj, _is_secret_key)
+
+
+def _redact(obj: Any, secret: Any) -> Any:
     if isinstance(obj, str):
         return redact_topic(obj)
     if isinstance(obj, Mapping):
@@ -115,15 +130,15 @@ def redact(obj: Any) -> Any:
         return {
             key: (
                 REDACTED
-                if value is not None and _is_secret_key(key)
-                else redact(value)
+                if value is not None and secret(key)
+                else _redact(value, secret)
             )
             for key, value in obj.items()
         }
     if isinstance(obj, list):
-        return [redact(item) for item in obj]
+        return [_redact(item, secret) for item in obj]
     if isinstance(obj, tuple):
-        return tuple(redact(item) for item in obj)
+        return tuple(_redact(item, secret) for item in obj)
     if isinstance(obj, (set, frozenset)):
-        return type(obj)(redact(item) for item in obj)
+        return type(obj)(_redact(item, secret) for item in obj)
     return obj

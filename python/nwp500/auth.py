@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, overload
 
 from ._core import CloudCore
+from ._version import __version__
 from .config import api_base_url
 from .models import AuthenticationResponse, AuthTokens, UserInfo
 
@@ -125,8 +126,6 @@ class NavienAuthClient:
 
     def get_auth_headers(self) -> dict[str, str]:
         """The headers of an authenticated REST call (``authorization`` is the raw token)."""
-        from . import __version__
-
         headers = {"User-Agent": f"nwp500/{__version__}", "Content-Type": "application/json"}
         tokens = self.current_tokens
         if tokens is not None and tokens.access_token:
@@ -140,6 +139,26 @@ class NavienAuthClient:
     @property
     def is_authenticated(self) -> bool:
         return self._core.is_authenticated
+
+    @property
+    def session(self) -> Any:
+        """The HTTP session given to the constructor (``None`` when none was given: requests
+        are made by the Rust core, which keeps its own connection pool)."""
+        return self._session
+
+    @property
+    def auth_response(self) -> AuthenticationResponse | None:
+        """The current sign-in (user, tokens, legal notices); ``None`` before any sign-in.
+        After a refresh it carries the refreshed tokens."""
+        session = self._core.session()
+        return _response(session) if session else None
+
+    @property
+    def has_valid_tokens(self) -> bool:
+        """Whether there are tokens and neither the access token nor the AWS credentials
+        are expired (both with the five-minute margin)."""
+        tokens = self.current_tokens
+        return tokens is not None and not tokens.is_expired and not tokens.are_aws_credentials_expired
 
     @property
     def current_tokens(self) -> AuthTokens | None:

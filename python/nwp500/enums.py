@@ -57,8 +57,9 @@ __all__ = [
 
 
 class OnOffFlag(IntEnum):
-    """The device's boolean encoding: 1 = off, 2 = on (0 also reads as off)."""
+    """The device's boolean encoding: 1 = off, 2 = on; 0 is unknown (and reads as off)."""
 
+    UNKNOWN = 0
     OFF = 1
     ON = 2
 

@@ -93,6 +93,65 @@ pub enum Command {
     SetRecirculationMode { mode: i64 },
     TriggerRecirculationHotButton,
     RequestEnergyUsage { year: i64, months: Vec<i64> },
+    /// RESERVATION_WEEKLY: `reservationUse` (as given) and the entries' six raw fields.
+    UpdateWeeklyReservation { reservation_use: i64, entries: Vec<WeeklyEntry> },
+    ConfigureReservationWaterProgram,
+    /// RECIR_RESERVATION: the windows' seven raw fields, as `schedule`.
+    ConfigureRecirculationSchedule { entries: Vec<RecirculationEntry> },
+    CheckFirmwareUpdate,
+    CommitFirmwareUpdate { sw_code: i64, sw_version: i64 },
+    ReconnectWifi,
+    ResetWifi,
+    SetFreezeProtectionTemperature { half_celsius: i64 },
+    RunSmartDiagnostic,
+    SetIntelligentScheduling(bool),
+}
+
+/// One weekly reservation entry in wire order: enable (2 on, 1 off), week bits, hour,
+/// minute, DHW mode, temperature in half-°C.
+pub type WeeklyEntry = [i64; 6];
+/// One recirculation window in wire order: enable, week bits, start hour, start minute,
+/// end hour, end minute, recirculation mode.
+pub type RecirculationEntry = [i64; 7];
+
+/// Keys and allowed ranges of a weekly reservation entry, in wire order.
+const WEEKLY_FIELDS: [(&str, i64, i64); 6] =
+    [("enable", 1, 2), ("week", 0, 255), ("hour", 0, 23), ("min", 0, 59), ("mode", 1, 6), ("param", 0, 255)];
+/// Keys and allowed ranges of a recirculation window, in wire order.
+const RECIRCULATION_FIELDS: [(&str, i64, i64); 7] = [
+    ("enable", 1, 2),
+    ("week", 0, 255),
+    ("startHour", 0, 23),
+    ("startMin", 0, 59),
+    ("endHour", 0, 23),
+    ("endMin", 0, 59),
+    ("mode", 1, 4),
+];
+
+/// The entries as wire objects, each field range-checked (`list[i].key` names the bad one).
+fn entry_objects<const N: usize>(
+    list: &'static str,
+    fields: &[(&'static str, i64, i64); N],
+    entries: &[[i64; N]],
+) -> Result<Vec<Value>, ProtocolError> {
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let mut object = Map::new();
+        for (&(key, min, max), &value) in fields.iter().zip(entry.iter()) {
+            if !(min..=max).contains(&value) {
+                return Err(ProtocolError::Range {
+                    field: key,
+                    value: value as f64,
+                    min: min as f64,
+                    max: max as f64,
+                    message: format!("{list}[{i}].{key} must be between {min} and {max}, got {value}"),
+                });
+            }
+            object.insert(key.into(), json!(value));
+        }
+        out.push(Value::Object(object));
+    }
+    Ok(out)
 }
 
 /// A `mode`/`param` control body: `{"mode": .., "param": [..], "paramStr": ""}`.
@@ -179,6 +238,33 @@ impl Command {
             Command::TriggerRecirculationHotButton => (33_554_444, Route::Control, control("recirc-hotbtn", vec![1])),
             Command::RequestEnergyUsage { year, months } => {
                 (16_777_225, Route::EnergyUsage, vec![("month", json!(months)), ("year", json!(year))])
+            }
+            Command::UpdateWeeklyReservation { reservation_use, entries } => {
+                let use_flag = check("reservation_use", *reservation_use, 1, 2)?;
+                let reservation = entry_objects("reservation", &WEEKLY_FIELDS, entries)?;
+                (33_554_438, Route::Control, vec![("reservationUse", json!(use_flag)), ("reservation", Value::Array(reservation))])
+            }
+            Command::ConfigureReservationWaterProgram => (33_554_441, Route::Control, control("reservation-mode", vec![])),
+            Command::ConfigureRecirculationSchedule { entries } => {
+                let schedule = entry_objects("schedule", &RECIRCULATION_FIELDS, entries)?;
+                (33_554_440, Route::Control, vec![("schedule", Value::Array(schedule))])
+            }
+            Command::CheckFirmwareUpdate => (33_554_443, Route::Control, control("ota-check", vec![])),
+            Command::CommitFirmwareUpdate { sw_code, sw_version } => {
+                let mut commit = Map::new();
+                commit.insert("swCode".into(), json!(check("sw_code", *sw_code, 0, i64::from(u32::MAX))?));
+                commit.insert("swVersion".into(), json!(check("sw_version", *sw_version, 0, i64::from(u32::MAX))?));
+                (33_554_442, Route::Control, vec![("commitOta", Value::Object(commit))])
+            }
+            Command::ReconnectWifi => (33_554_446, Route::Control, control("wifi-reconnect", vec![])),
+            Command::ResetWifi => (33_554_447, Route::Control, control("wifi-reset", vec![])),
+            Command::SetFreezeProtectionTemperature { half_celsius } => {
+                (33_554_451, Route::Control, control("frez-temp", vec![check("half_celsius", *half_celsius, 0, 255)?]))
+            }
+            Command::RunSmartDiagnostic => (33_554_455, Route::Control, control("smart-diagnostic", vec![])),
+            Command::SetIntelligentScheduling(on) => {
+                let (code, mode) = if *on { (33_554_468, "intelligent-on") } else { (33_554_467, "intelligent-off") };
+                (code, Route::Control, control(mode, vec![]))
             }
         })
     }

@@ -87,6 +87,23 @@ pub fn build_command(
         "set_recirculation_mode" => Command::SetRecirculationMode { mode: arg(&params, "mode")? },
         "trigger_recirculation_hot_button" => Command::TriggerRecirculationHotButton,
         "request_energy_usage" => Command::RequestEnergyUsage { year: arg(&params, "year")?, months: arg(&params, "months")? },
+        "update_weekly_reservation" => Command::UpdateWeeklyReservation {
+            reservation_use: arg(&params, "reservation_use")?,
+            entries: arg(&params, "entries")?,
+        },
+        "configure_reservation_water_program" => Command::ConfigureReservationWaterProgram,
+        "configure_recirculation_schedule" => Command::ConfigureRecirculationSchedule { entries: arg(&params, "entries")? },
+        "check_firmware_update" => Command::CheckFirmwareUpdate,
+        "commit_firmware_update" => {
+            Command::CommitFirmwareUpdate { sw_code: arg(&params, "sw_code")?, sw_version: arg(&params, "sw_version")? }
+        }
+        "reconnect_wifi" => Command::ReconnectWifi,
+        "reset_wifi" => Command::ResetWifi,
+        "set_freeze_protection_temperature" => {
+            Command::SetFreezeProtectionTemperature { half_celsius: arg(&params, "half_celsius")? }
+        }
+        "run_smart_diagnostic" => Command::RunSmartDiagnostic,
+        "set_intelligent_scheduling" => Command::SetIntelligentScheduling(arg(&params, "enabled")?),
         "signal_app_connection" => {
             let (topic, payload) = app_connection(&device, client_id, &arg::<String>(&params, "timestamp")?);
             return Ok((topic, payload.to_string()));

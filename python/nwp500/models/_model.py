@@ -33,6 +33,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..enums import TemperatureType
 from ..unit_system import get_unit_system
+from ._base import NavienBaseModel
 from ._fields import _ABSENT, _Field
 from ._values import safe_repr
 
@@ -51,7 +52,7 @@ def _dump(value: Any, mode: str, by_alias: bool) -> Any:
     return value
 
 
-class _Model:
+class _Model(NavienBaseModel):
     """Shared behaviour: reading, dumping, units, equality, a MAC-safe repr."""
 
     _fields: ClassVar[tuple[_Field, ...]] = ()
@@ -118,6 +119,20 @@ class _Model:
     def from_dict(cls: type[_M], data: Any) -> _M:
         """Same as :meth:`model_validate`."""
         return cls.model_validate(data)
+
+    @classmethod
+    def model_construct(cls: type[_M], _fields_set: set[str] | None = None, **values: Any) -> _M:
+        """Build from trusted values without reading or checking them (as pydantic's
+        ``model_construct``): keys are field names (``dhw_temperature``) or stored names
+        (``dhw_temperature_raw``); values are kept as given; fields not given take their
+        default (``None`` for a required one)."""
+        obj = cls.__new__(cls)
+        for f in cls._fields:
+            obj.__dict__[f.store] = None if f.required else f.default_value()
+        for key, value in values.items():
+            known = cls._by_name.get(key)
+            obj.__dict__[known.store if known is not None else key] = value
+        return obj
 
     # -- units --------------------------------------------------------------------------
     def _is_celsius(self) -> bool:

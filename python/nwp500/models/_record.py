@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
+from ._base import NavienBaseModel
 from ._values import NON_NUMERIC_TEXT, NOT_A_NUMBER, NumberError, safe_repr, to_camel, to_number
 
 _R = TypeVar("_R", bound="_Record")
@@ -147,7 +148,7 @@ def _int_or_text(value: Any, name: str) -> int | str:
 # -- the record base -------------------------------------------------------------------------
 
 
-class _Record:
+class _Record(NavienBaseModel):
     """Shared behaviour of the records (which are dataclasses).
 
     Subclasses set ``_CONVERT`` (field -> converter) and may set ``_ALIASES`` (field ->
@@ -219,6 +220,25 @@ class _Record:
     def from_dict(cls: type[_R], data: Any) -> _R:
         """Same as :meth:`model_validate`."""
         return cls.model_validate(data)
+
+    @classmethod
+    def model_construct(cls: type[_R], _fields_set: set[str] | None = None, **values: Any) -> _R:
+        """Build from trusted snake_case values without converting or checking them (as
+        pydantic's ``model_construct``); fields not given take their default (``None``
+        for a field without one)."""
+        obj = cls.__new__(cls)
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            value: Any
+            if f.name in values:
+                value = values[f.name]
+            elif f.default is not dataclasses.MISSING:
+                value = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            else:
+                value = None
+            object.__setattr__(obj, f.name, value)
+        return obj
 
     # -- writing ------------------------------------------------------------------------
     def _dump_fields(self) -> list[tuple[str, Any]]:

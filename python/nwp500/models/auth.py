@@ -129,6 +129,12 @@ class AuthTokens(_Record):
     def _field_names(cls) -> list[str]:
         return list(_TOKEN_FIELDS)
 
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> AuthTokens:
+        """Build from trusted snake_case values without checking them; fields not given
+        take their defaults (``issued_at``: now)."""
+        return cls(**{k: v for k, v in values.items() if k in _TOKEN_FIELDS or k == "aws_expires_at"})
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> AuthTokens:
         kwargs = {name: getattr(self, name) for name in _TOKEN_FIELDS}
         kwargs["aws_expires_at"] = self._aws_expires_at_override
@@ -199,6 +205,19 @@ class AuthenticationResponse(_Record):
     }
     _ALIASES: ClassVar[dict[str, str]] = {"message": "msg"}
     _REQUIRED: ClassVar[frozenset[str]] = frozenset({"user_info", "tokens"})
+
+    @classmethod
+    def model_validate(cls, data: Any) -> AuthenticationResponse:
+        """From the flat form (``userInfo``/``user_info``, ``tokens``, ``legal``, ``code``,
+        ``msg``) or, as 9.3.0 accepts it, the raw sign-in reply ``{"code", "msg", "data":
+        {"userInfo", "token", "legal"}}`` (read as :meth:`from_dict` does)."""
+        if (
+            isinstance(data, Mapping)
+            and "data" in data
+            and not any(key in data for key in ("userInfo", "user_info", "tokens"))
+        ):
+            return cls.from_dict(data)
+        return super().model_validate(data)
 
     @classmethod
     def from_dict(cls, response_data: Any) -> AuthenticationResponse:

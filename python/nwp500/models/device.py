@@ -80,6 +80,10 @@ class Device(_Record):
     }
     _REQUIRED: ClassVar[frozenset[str]] = frozenset({"device_info", "location"})
 
+    def with_info(self, info: DeviceInfo) -> Device:
+        """A copy of this device with ``device_info`` replaced (the location is kept)."""
+        return self.model_copy(update={"device_info": info})
+
 
 @dataclass(repr=False)
 class FirmwareInfo(_Record):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ._fields import _Int, _Nested, _NestedList, _Num
 from ._model import _Model
 
-__all__ = ["EnergyUsageDay", "EnergyUsageTotal", "MonthlyEnergyData", "EnergyUsageResponse"]
+__all__ = ["EnergyUsageBase", "EnergyUsageDay", "EnergyUsageTotal", "MonthlyEnergyData", "EnergyUsageResponse"]
 
 
-class EnergyUsageDay(_Model):
-    """One day's use: energy in Wh, run time in hours, per heat source."""
+class EnergyUsageBase(_Model):
+    """Energy in Wh and run time in hours, per heat source (the fields a day and the
+    totals share)."""
 
     heat_pump_usage = _Num("hpUsage", default=0)
     heat_element_usage = _Num("heUsage", default=0)
@@ -19,6 +20,10 @@ class EnergyUsageDay(_Model):
     @property
     def total_usage(self) -> int | float:
         return self.heat_pump_usage + self.heat_element_usage
+
+
+class EnergyUsageDay(EnergyUsageBase):
+    """One day's use: energy in Wh, run time in hours, per heat source."""
 
     # 6.1.1 names
     @property

@@ -80,3 +80,12 @@ class DeviceFeature(_Model):
     @property
     def _raw_dhw_temperature_max(self) -> int | float:
         return self.__dict__["dhw_temperature_max_raw"]
+
+    # Raw freeze-protection limits in half-degrees Celsius, for command validation.
+    @property
+    def _raw_freeze_protection_temp_min(self) -> int | float:
+        return self.__dict__["freeze_protection_temp_min_raw"]
+
+    @property
+    def _raw_freeze_protection_temp_max(self) -> int | float:
+        return self.__dict__["freeze_protection_temp_max_raw"]

@@ -11,6 +11,11 @@ from ._model import _Model
 __all__ = [
     "ReservationEntry",
     "ReservationSchedule",
+    "WeeklyReservationEntry",
+    "WeeklyReservationSchedule",
+    "RecirculationScheduleEntry",
+    "RecirculationSchedule",
+    "OtaCommitPayload",
     "TOUPeriod",
     "TOUReservationSchedule",
     "decode_reservation_hex",
@@ -35,7 +40,7 @@ def decode_week_bitfield(bitfield: int) -> list[str]:
     return [name for name, bit in _WEEK_BITS if bitfield & bit]
 
 
-def decode_reservation_hex(text: str) -> list[dict[str, int]]:
+def decode_reservation_hex(hex_string: str) -> list[dict[str, int]]:
     """Entries of a hex-encoded reservation list: 6 bytes each (enable, week, hour, min,
     mode, param); all-zero slots and a trailing partial entry are skipped.
 
@@ -43,9 +48,9 @@ def decode_reservation_hex(text: str) -> list[dict[str, int]]:
         ValueError: ``text`` is not hexadecimal.
     """
     try:
-        data = bytes.fromhex(text.strip())
+        data = bytes.fromhex(hex_string.strip())
     except ValueError:
-        raise ValueError(f"reservation is not valid hex: {text[:40]!r}") from None
+        raise ValueError(f"reservation is not valid hex: {hex_string[:40]!r}") from None
     entries = []
     for start in range(0, len(data) - len(data) % 6, 6):
         chunk = data[start : start + 6]
@@ -124,6 +129,84 @@ class ReservationSchedule(_Model):
         """``(enabled, sorted raw entry tuples)``: equal for the same program whatever
         the entry order."""
         return self.enabled, tuple(sorted(e.canonical_key() for e in self.reservation))
+
+
+class WeeklyReservationEntry(ReservationEntry):
+    """One entry of the weekly reservation program (``RESERVATION_WEEKLY``, read back on
+    ``.../res/rsv-weekly/rd``): the same six raw fields and display values as
+    :class:`ReservationEntry`."""
+
+
+class WeeklyReservationSchedule(_Model):
+    """The weekly reservation program: ``reservationUse`` (2 = on, 1 = off) and its
+    entries (a list, or the device's hex string).
+
+    ``model_dump()`` -> ``{"reservation_use", "reservation": [...], "enabled"}``.
+    """
+
+    reservation_use = _Int("reservationUse", default=0)
+    reservation = _NestedList(WeeklyReservationEntry, default=list, text_decoder=decode_reservation_hex)
+
+    _extra_dump = ("enabled",)
+
+    @property
+    def enabled(self) -> bool:
+        return self.reservation_use == 2
+
+
+_RECIRC_MODE_NAMES = {1: "Always", 2: "Button", 3: "Schedule", 4: "Temperature"}
+
+
+class RecirculationScheduleEntry(_Model):
+    """One recirculation pump window: weekdays (``week`` bits), start and end time, and
+    the recirculation mode (1 always, 2 button, 3 schedule, 4 temperature)."""
+
+    enable = _Int(default=2)
+    week = _Int(default=0)
+    start_hour = _Int("startHour", default=0)
+    start_min = _Int("startMin", default=0, alt_keys=("startMinute",))
+    end_hour = _Int("endHour", default=0)
+    end_min = _Int("endMin", default=0, alt_keys=("endMinute",))
+    mode = _Int(default=1)
+
+    _extra_dump = ("enabled", "days", "start_time", "end_time", "mode_name")
+
+    @property
+    def enabled(self) -> bool:
+        """2 = enabled, 1 = disabled."""
+        return self.enable == 2
+
+    @property
+    def days(self) -> list[str]:
+        return decode_week_bitfield(self.week)
+
+    @property
+    def start_time(self) -> str:
+        return f"{self.start_hour:02d}:{self.start_min:02d}"
+
+    @property
+    def end_time(self) -> str:
+        return f"{self.end_hour:02d}:{self.end_min:02d}"
+
+    @property
+    def mode_name(self) -> str:
+        return _RECIRC_MODE_NAMES.get(self.mode, f"Unknown ({self.mode})")
+
+
+class RecirculationSchedule(_Model):
+    """The recirculation schedule (``RECIR_RESERVATION``, read back on
+    ``.../res/recirc-rsv/rd``): ``schedule``, a list of windows."""
+
+    schedule = _NestedList(RecirculationScheduleEntry, default=list)
+
+
+class OtaCommitPayload(_Model):
+    """What ``commit_firmware_update`` sends: the firmware code and version to install
+    (``{"swCode": ..., "swVersion": ...}``, as in ``FirmwareInfo.cur_sw_code`` /
+    ``downloaded_version``)."""
+
+    sw_code = _Int("swCode")
+    sw_version = _Int("swVersion")
 
 
 class TOUPeriod(_Model):

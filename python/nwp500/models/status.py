@@ -162,3 +162,20 @@ class DeviceStatus(_Model):
     dhw_operation_setting = _EnumField(DhwOperationSetting, default=DhwOperationSetting.ENERGY_SAVER)
     freeze_protection_temp_min = _HalfCelsius(default=12)
     freeze_protection_temp_max = _HalfCelsius(default=20)
+
+    # -- 9.3.0's names of the energy capacities ---------------------------------------------
+    @property
+    def full_recovery_energy(self) -> float:
+        """Energy (Wh) to heat the whole tank from cold (``totalEnergyCapacity``)."""
+        return float(self.total_energy_capacity)
+
+    @property
+    def energy_to_setpoint(self) -> float:
+        """Energy (Wh) still needed to reach the set point (``availableEnergyCapacity``)."""
+        return float(self.available_energy_capacity)
+
+    @property
+    def usable_energy(self) -> float:
+        """Energy (Wh) stored in the tank now: :attr:`full_recovery_energy` less
+        :attr:`energy_to_setpoint`, never below 0."""
+        return max(0.0, self.full_recovery_energy - self.energy_to_setpoint)

@@ -1,5 +1,23 @@
-"""The MQTT layer of nwp500: client, configuration, event types."""
+"""The MQTT layer of nwp500: client, configuration, diagnostics, and 9.3.0's module paths
+(``subscriptions``, ``state_tracker``, ``command_queue``, ``connection``, ``periodic``,
+``reconnection``, ``control``, ``types``, ``utils``), all imported here."""
 
+from . import (
+    capabilities,
+    client,
+    command_queue,
+    connection,
+    control,
+    device_subscriptions,
+    diagnostics,
+    periodic,
+    periodic_types,
+    reconnection,
+    state_tracker,
+    subscriptions,
+    types,
+    utils,
+)
 from .client import NavienMqttClient
 from .diagnostics import (
     ConnectionDropEvent,
@@ -13,13 +31,12 @@ from .types import QoS
 from .utils import MqttConnectionConfig
 
 __all__ = [
-    "ConnectionDropEvent",
-    "ConnectionEvent",
-    "DropPatternAnalysis",
+    "NavienMqttClient",
+    "MqttConnectionConfig",
+    "PeriodicRequestType",
     "MqttDiagnosticsCollector",
     "MqttMetrics",
-    "MqttConnectionConfig",
-    "NavienMqttClient",
-    "PeriodicRequestType",
+    "ConnectionDropEvent",
+    "ConnectionEvent",
     "QoS",
 ]

@@ -17,12 +17,12 @@ The DHW mode is checked per mode (heat pump, electric, ...), since the device re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from ..exceptions import DeviceCapabilityError
 
-__all__ = ["CommandGate", "required_capability"]
+__all__ = ["CapabilityCheckFn", "CommandGate", "MqttDeviceCapabilityChecker", "required_capability", "supports_flag"]
 
 #: command -> the ``DeviceFeature`` flag it needs (9.3.0's gating).
 REQUIRED_CAPABILITY: dict[str, str] = {
@@ -35,6 +35,10 @@ REQUIRED_CAPABILITY: dict[str, str] = {
     "set_demand_response": "dr_setting_use",
     "set_recirculation_mode": "recirculation_use",
     "trigger_recirculation_hot_button": "recirculation_use",
+    "update_weekly_reservation": "program_reservation_use",
+    "configure_reservation_water_program": "program_reservation_use",
+    "configure_recirculation_schedule": "recirc_reservation_use",
+    "set_freeze_protection_temperature": "freeze_protection_use",
 }
 
 #: DHW operation mode id -> the flag that says the device offers it.
@@ -67,7 +71,8 @@ def _said(value: Any) -> bool:
     return value is not None and not (type(value) is int and value == 0)
 
 
-def _supported(feature: Any, flag: str) -> bool:
+def supports_flag(feature: Any, flag: str) -> bool:
+    """Whether ``feature`` (a ``DeviceFeature``) says the device has capability ``flag``."""
     value = getattr(feature, flag, None)
     if flag == "dhw_temperature_setting_use":
         # An enum of set-point precisions: 1 (disabled) means no set-point control.
@@ -101,6 +106,62 @@ class CommandGate:
         for flag in required_capability(command, **params):
             if not _said(payload.get(flag, payload.get(_camel(flag)))):
                 continue
-            if not _supported(feature, flag):
+            if not supports_flag(feature, flag):
                 raise DeviceCapabilityError(flag, f"Device does not support {flag} capability "
                                                   f"(needed by {command})")
+
+
+CapabilityCheckFn = Callable[[Any], bool]
+
+_FLAGS = (
+    "power_use", "holiday_use", "program_reservation_use", "dhw_use", "dhw_temperature_setting_use",
+    "smart_diagnostic_use", "wifi_rssi_use", "energy_usage_use", "freeze_protection_use", "mixing_valve_use",
+    "dr_setting_use", "anti_legionella_setting_use", "hpwh_use", "dhw_refill_use", "eco_use", "electric_use",
+    "heatpump_use", "energy_saver_use", "high_demand_use", "recirculation_use", "recirc_reservation_use",
+    "title24_use",
+)
+
+
+def _flag_check(flag: str) -> CapabilityCheckFn:
+    return lambda features: supports_flag(features, flag)
+
+
+class MqttDeviceCapabilityChecker:
+    """A registry of capability checks: feature name -> ``check(device_features) -> bool``.
+    Every capability flag of ``DeviceFeature`` (``power_use``, ``dhw_use``, ...) is
+    registered; :meth:`register_capability` adds or replaces one."""
+
+    _checks: ClassVar[dict[str, CapabilityCheckFn]] = {flag: _flag_check(flag) for flag in _FLAGS}
+
+    @classmethod
+    def supports(cls, feature: str, device_features: Any) -> bool:
+        """Whether the device supports ``feature``.
+
+        Raises:
+            ValueError: ``feature`` is not a registered capability.
+        """
+        check = cls._checks.get(feature)
+        if check is None:
+            raise ValueError(f"Unknown controllable feature: {feature}")
+        return bool(check(device_features))
+
+    @classmethod
+    def assert_supported(cls, feature: str, device_features: Any) -> None:
+        """Raise :class:`DeviceCapabilityError` unless the device supports ``feature``."""
+        if not cls.supports(feature, device_features):
+            raise DeviceCapabilityError(feature)
+
+    @classmethod
+    def register_capability(cls, name: str, check_fn: CapabilityCheckFn) -> None:
+        cls._checks[name] = check_fn
+
+    @classmethod
+    def get_available_controls(cls, device_features: Any) -> dict[str, bool]:
+        """Every registered capability and whether the device supports it."""
+        out: dict[str, bool] = {}
+        for name, check in cls._checks.items():
+            try:
+                out[name] = bool(check(device_features))
+            except Exception:  # noqa: BLE001 - one broken check must not hide the others
+                out[name] = False
+        return out

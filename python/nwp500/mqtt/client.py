@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from .._core import MqttClientCore
 from ..events import EventEmitter
+from ..unit_system import set_unit_system
 from .control import DeviceControlMixin
 from .device_subscriptions import DeviceSubscriptionsMixin
 from .diagnostics import MqttDiagnosticsCollector
@@ -71,8 +72,6 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
         EventEmitter.__init__(self)
         if unit_system is not None:
             # 9.3.0: the client's unit system becomes the preferred one for decoded values.
-            from ..unit_system import set_unit_system
-
             set_unit_system(unit_system)
         self._event_tail: asyncio.Future[None] | None = None
         self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core)

@@ -10,22 +10,31 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._core import topic_matches_pattern  # noqa: F401 - re-exported for symmetry with utils
-from ..exceptions import Nwp500Error
+from ..models import (
+    DeviceFeature,
+    DeviceStatus,
+    EnergyUsageResponse,
+    RecirculationSchedule,
+    ReservationSchedule,
+    TOUReservationSchedule,
+    WeeklyReservationSchedule,
+    get_response_data,
+)
 from ..mqtt_events import FeatureReceivedEvent, StatusReceivedEvent
+from ..state_tracker import DeviceStateTracker
 from .capabilities import CommandGate
 from .control import _address
+from .periodic import MqttPeriodicRequestManager
 from .periodic_types import PeriodicRequestType
-
-if TYPE_CHECKING:
-    from .types import QoS
+from .types import QoS
 
 __all__ = ["DeviceSubscriptionsMixin"]
 
 _logger = logging.getLogger("nwp500.mqtt.subscriptions")
-_periodic_logger = logging.getLogger("nwp500.mqtt.periodic")
 
 
 def _call(callback: Callable[..., Any], *args: Any) -> None:
@@ -59,10 +68,30 @@ class DeviceSubscriptionsMixin:
 
     def _device_state_init(self) -> None:
         self._gate = CommandGate()
-        self._tracker: Any = None
-        self._periodic_tasks: dict[str, asyncio.Task[None]] = {}
-        # (topic, user callback) -> the wrapper registered with the core, for removal.
-        self._wrappers: dict[tuple[str, Any], Callable[[str, dict[str, Any]], None]] = {}
+        self._tracker = DeviceStateTracker()
+        # Through a weak reference: the manager must not keep a dropped client alive.
+        client = weakref.ref(self)
+
+        def is_connected() -> bool:
+            live = client()
+            if live is None:  # the client is gone: end the periodic task asking
+                task = asyncio.current_task()
+                if task is not None:
+                    task.cancel()
+                return False
+            return live.is_connected
+
+        async def request_info(device: Any) -> int:
+            live = client()
+            return 0 if live is None else await live.request_device_info(device)
+
+        async def request_status(device: Any) -> int:
+            live = client()
+            return 0 if live is None else await live.request_device_status(device)
+
+        self._periodic = MqttPeriodicRequestManager(is_connected, request_info, request_status)
+        # (topic, kind, user callback) -> the wrapper registered with the core, for removal.
+        self._wrappers: dict[tuple[str, str, Any], Callable[[str, dict[str, Any]], None]] = {}
 
     def _device_filter(self, device: Any) -> str:
         device_type, mac, _ = _address(device)
@@ -78,8 +107,6 @@ class DeviceSubscriptionsMixin:
     async def subscribe_device_status(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Parsed statuses: ``callback(DeviceStatus)``; also emits ``status_received`` and the
         per-device change events (``temperature_changed``, ``heating_started``, ...)."""
-        from ..models import DeviceStatus, get_response_data
-
         mac = _address(device)[1]
 
         def on_message(topic: str, message: dict[str, Any]) -> None:
@@ -93,26 +120,29 @@ class DeviceSubscriptionsMixin:
                 return
             status.mac_address = mac
             self._deliver_event("status_received", StatusReceivedEvent(device_mac=mac, status=status))
-            if self._tracker is None:
-                from ..state_tracker import DeviceStateTracker
-
-                self._tracker = DeviceStateTracker()
             for name, event in self._tracker.update(mac, status):
                 self._deliver_event(name, event)
             _call(callback, status)
 
-        return await self._subscribe_wrapped(self._device_filter(device), callback, on_message)
+        return await self._subscribe_wrapped(self._device_filter(device), "status", callback, on_message)
 
-    async def _subscribe_wrapped(self, topic: str, callback: Any, wrapper: Callable[[str, dict[str, Any]], None]) -> int:
-        self._wrappers[(topic, callback)] = wrapper
+    async def _subscribe_wrapped(
+        self, topic: str, kind: str, callback: Any, wrapper: Callable[[str, dict[str, Any]], None]
+    ) -> int:
+        """Register ``wrapper`` for ``callback``; a callback already registered for this
+        topic and kind is not registered twice (returns 0, as 9.3.0 does)."""
+        key = (topic, kind, callback)
+        if key in self._wrappers:
+            return 0
+        self._wrappers[key] = wrapper
         try:
             return await self.subscribe(topic, wrapper)
         except BaseException:
-            self._wrappers.pop((topic, callback), None)
+            self._wrappers.pop(key, None)
             raise
 
-    async def _unsubscribe_wrapped(self, topic: str, callback: Any) -> int:
-        wrapper = self._wrappers.pop((topic, callback), None)
+    async def _unsubscribe_wrapped(self, topic: str, kind: str, callback: Any) -> int:
+        wrapper = self._wrappers.pop((topic, kind, callback), None)
         if wrapper is None:
             return 0
         if self._remove_callback(topic, wrapper) == 0 and self.is_connected:
@@ -121,17 +151,15 @@ class DeviceSubscriptionsMixin:
 
     async def unsubscribe_device_status(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Withdraw one status callback; UNSUBSCRIBE only when the topic has none left."""
-        return await self._unsubscribe_wrapped(self._device_filter(device), callback)
+        return await self._unsubscribe_wrapped(self._device_filter(device), "status", callback)
 
     async def unsubscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        return await self._unsubscribe_wrapped(self._device_filter(device), callback)
+        return await self._unsubscribe_wrapped(self._device_filter(device), "feature", callback)
 
     async def subscribe_device_feature(self, device: Any, callback: Callable[[Any], Any]) -> int:
         """Parsed features: ``callback(DeviceFeature)``; also emits ``feature_received`` and
         caches the feature: its flags gate the control commands (``DeviceCapabilityError``)
         and its limits check ``set_dhw_temperature``."""
-        from ..models import DeviceFeature, get_response_data
-
         mac = _address(device)[1]
 
         def on_message(topic: str, message: dict[str, Any]) -> None:
@@ -148,7 +176,7 @@ class DeviceSubscriptionsMixin:
             self._deliver_event("feature_received", FeatureReceivedEvent(device_mac=mac, feature=feature))
             _call(callback, feature)
 
-        return await self._subscribe_wrapped(self._device_filter(device), callback, on_message)
+        return await self._subscribe_wrapped(self._device_filter(device), "feature", callback, on_message)
 
     async def _subscribe_response(self, device: Any, kind: str, model: Any, callback: Callable[[Any], Any]) -> int:
         def on_message(topic: str, message: dict[str, Any]) -> None:
@@ -162,22 +190,45 @@ class DeviceSubscriptionsMixin:
                 return
             _call(callback, parsed)
 
-        return await self.subscribe(self._client_response_topic(device, kind), on_message)
+        return await self._subscribe_wrapped(self._client_response_topic(device, kind), kind, callback, on_message)
+
+    async def _unsubscribe_response(self, device: Any, kind: str, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_wrapped(self._client_response_topic(device, kind), kind, callback)
 
     async def subscribe_energy_usage(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..models import EnergyUsageResponse
-
+        """Energy-usage replies: ``callback(EnergyUsageResponse)``."""
         return await self._subscribe_response(device, "energy-usage-daily-query", EnergyUsageResponse, callback)
 
-    async def subscribe_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..models import ReservationSchedule
+    async def unsubscribe_energy_usage(self, device: Any, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_response(device, "energy-usage-daily-query", callback)
 
+    async def subscribe_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Reservation read-backs: ``callback(ReservationSchedule)``."""
         return await self._subscribe_response(device, "rsv", ReservationSchedule, callback)
 
-    async def subscribe_tou_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
-        from ..models import TOUReservationSchedule
+    async def unsubscribe_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_response(device, "rsv", callback)
 
+    async def subscribe_weekly_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Weekly reservation read-backs: ``callback(WeeklyReservationSchedule)``."""
+        return await self._subscribe_response(device, "rsv-weekly", WeeklyReservationSchedule, callback)
+
+    async def unsubscribe_weekly_reservation_response(self, device: Any, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_response(device, "rsv-weekly", callback)
+
+    async def subscribe_recirculation_schedule_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """Recirculation schedule read-backs: ``callback(RecirculationSchedule)``."""
+        return await self._subscribe_response(device, "recirc-rsv", RecirculationSchedule, callback)
+
+    async def unsubscribe_recirculation_schedule_response(self, device: Any, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_response(device, "recirc-rsv", callback)
+
+    async def subscribe_tou_response(self, device: Any, callback: Callable[[Any], Any]) -> int:
+        """TOU read-backs: ``callback(TOUReservationSchedule)``."""
         return await self._subscribe_response(device, "tou", TOUReservationSchedule, callback)
+
+    async def unsubscribe_tou_response(self, device: Any, callback: Callable[[Any], Any]) -> None:
+        await self._unsubscribe_response(device, "tou", callback)
 
     async def ensure_device_info_cached(self, device: Any, timeout: float = 30.0) -> bool:
         """Make sure the device's features are known (requesting them if needed); ``True``
@@ -199,52 +250,20 @@ class DeviceSubscriptionsMixin:
         except asyncio.TimeoutError:
             return False
         finally:
-            await self._unsubscribe_wrapped(self._device_filter(device), on_feature)
+            await self._unsubscribe_wrapped(self._device_filter(device), "feature", on_feature)
 
-    # ---- periodic requests ------------------------------------------------------------------
+    # ---- periodic requests (one MqttPeriodicRequestManager per client) ---------------------
 
     async def start_periodic_requests(self, device: Any, request_type: PeriodicRequestType = PeriodicRequestType.DEVICE_STATUS,
                                       period_seconds: float = 300.0) -> None:
         """Send ``request_type`` now and every ``period_seconds`` while connected (skipped while
         offline). Replaces an earlier task for the same device and type."""
-        request_type = PeriodicRequestType(request_type)
-        key = f"periodic_{request_type.value}_{_address(device)[1]}"
-        await self._stop_periodic(key)
-        self._periodic_tasks[key] = asyncio.create_task(self._periodic_loop(device, request_type, float(period_seconds)))
-
-    async def _periodic_loop(self, device: Any, request_type: PeriodicRequestType, period: float) -> None:
-        request = self.request_device_info if request_type == PeriodicRequestType.DEVICE_INFO else self.request_device_status
-        skipped = 0
-        while True:
-            if self.is_connected:
-                skipped = 0
-                try:
-                    await request(device)
-                except (Nwp500Error, TimeoutError) as exc:
-                    _periodic_logger.warning("Periodic %s request failed: %s", request_type.value, exc)
-            else:
-                skipped += 1
-                if skipped == 1 or skipped % 10 == 0:
-                    _periodic_logger.warning("Not connected; skipping periodic %s request", request_type.value)
-            await asyncio.sleep(period)
-
-    async def _stop_periodic(self, key: str) -> None:
-        task = self._periodic_tasks.pop(key, None)
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await self._periodic.start_periodic_requests(device, request_type, period_seconds)
 
     async def stop_periodic_requests(self, device: Any, request_type: PeriodicRequestType | None = None) -> None:
-        mac = _address(device)[1]
-        kinds = [PeriodicRequestType(request_type)] if request_type is not None else list(PeriodicRequestType)
-        for kind in kinds:
-            await self._stop_periodic(f"periodic_{kind.value}_{mac}")
+        await self._periodic.stop_periodic_requests(device, request_type)
 
     async def stop_all_periodic_tasks(self, _reason: str | None = None) -> None:
         """Stop every periodic task. Never raises, connected or not (Home Assistant calls it
         on teardown whatever state the client is in)."""
-        for key in list(self._periodic_tasks):
-            await self._stop_periodic(key)
+        await self._periodic.stop_all_periodic_tasks(_reason)

@@ -9,7 +9,15 @@ What answers what:
 
 * status (16777219) and every ``ctrl`` command (power, DHW mode incl. vacation ``[5, days]``,
   DHW temperature, anti-legionella, TOU on/off, freeze temperature, demand response on/off,
-  air-filter reset, recirculation mode and hot button): a full status, after applying;
+  air-filter reset, recirculation mode and hot button, intelligent scheduling on/off, OTA
+  commit and check, Wi-Fi reconnect/reset, smart diagnostic, reservation water program): a
+  full status, after applying (the last four are only recorded in ``state.applied``);
+* weekly reservation write (33554438): ``reservationUse`` and the program, hex-encoded like
+  the reservation read-back, on ``cmd/DT/{clientID}/res/rsv-weekly/rd``;
+* recirculation schedule write (33554440): ``schedule``, a list of windows, on
+  ``cmd/DT/{clientID}/res/recirc-rsv/rd``. 9.3.0 sends both writes with the per-device
+  ``responseTopic``, but subscribes to these two topics for the read-backs; where a real
+  device answers is not known, so the emulation answers where 9.3.0 listens;
 * device info (16777217): the feature object;
 * energy usage (16777225): daily usage, on ``cmd/DT/{clientID}/res/energy-usage-daily-query/rd``;
 * reservation write (16777226) and read (16777222): ``reservationUse`` and the program,
@@ -164,7 +172,22 @@ class EmulatedDevice:
                                     "macAddress": spec.mac_address, "additionalValue": spec.additional_value}
         reply_topic = message.get("responseTopic")
         default_topic = f"{spec.topic_root}/{client_id}/res"
-        if command == ds.STATUS or command in ds.CONTROL_COMMANDS:
+        forced_topic: str | None = None
+        if command == ds.OTA_COMMIT:
+            if not self.state.commit_ota(request.get("commitOta")):
+                _log.info("device %s ignored an OTA commit %r", spec.mac_address[-4:], request.get("commitOta"))
+            response[self.status_key] = self.state.status_for(command)
+        elif command == ds.RESERVATION_WEEKLY:
+            if not self.state.write_weekly(request.get("reservationUse"), request.get("reservation")):
+                _log.info("device %s ignored an invalid weekly reservation write", spec.mac_address[-4:])
+            response.update(self.state.weekly_response())
+            forced_topic = f"cmd/{spec.device_type}/{client_id}/res/rsv-weekly/rd"
+        elif command == ds.RECIRC_RESERVATION:
+            if not self.state.write_recirculation_schedule(request.get("schedule")):
+                _log.info("device %s ignored an invalid recirculation schedule", spec.mac_address[-4:])
+            response.update(self.state.recirculation_response())
+            forced_topic = f"cmd/{spec.device_type}/{client_id}/res/recirc-rsv/rd"
+        elif command == ds.STATUS or command in ds.CONTROL_COMMANDS:
             if command in ds.CONTROL_COMMANDS:
                 if not self.state.apply(command, request.get("param")):
                     _log.info("device %s ignored command %s %r", spec.mac_address[-4:], command,
@@ -194,7 +217,9 @@ class EmulatedDevice:
             default_topic = f"cmd/{spec.device_type}/{client_id}/res/tou/rd"
         else:
             return None
-        if not isinstance(reply_topic, str) or not reply_topic or "#" in reply_topic or "+" in reply_topic:
+        if forced_topic is not None:
+            reply_topic = forced_topic
+        elif not isinstance(reply_topic, str) or not reply_topic or "#" in reply_topic or "+" in reply_topic:
             reply_topic = default_topic
         payload = {"clientID": client_id, "sessionID": message.get("sessionID", ""),
                    "requestTopic": message.get("requestTopic", topic), "responseTopic": reply_topic,
@@ -216,4 +241,6 @@ class EmulatedDevice:
         return {"mac_address": self.spec.mac_address, "device_type": self.spec.device_type,
                 "connected": bool(self.client is not None and self.client.is_connected),
                 "offline": self.offline, "requests_handled": self.requests_handled,
-                "state": self.state.summary()}
+                "state": self.state.summary(),
+                # what the device carried out, oldest first: [command, [values]]
+                "applied": [[command, list(values)] for command, values in self.state.applied[-100:]]}

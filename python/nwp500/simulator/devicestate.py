@@ -25,11 +25,21 @@ RESERVATION_WRITE = 16777226
 POWER_OFF = 33554433
 POWER_ON = 33554434
 DHW_MODE = 33554437
+RESERVATION_WEEKLY = 33554438  # weekly program write; read back on ``res/rsv-weekly/rd``
 TOU_SETTINGS = 33554439        # with ``reservation`` periods: write; without: read
+RECIRC_RESERVATION = 33554440  # recirculation schedule write; read back on ``res/recirc-rsv/rd``
+RESERVATION_WATER_PROGRAM = 33554441
+OTA_COMMIT = 33554442          # ``commitOta: {swCode, swVersion}`` instead of mode/param
+OTA_CHECK = 33554443
 RECIRC_HOT_BUTTON = 33554444
 RECIRC_MODE = 33554445
+WIFI_RECONNECT = 33554446
+WIFI_RESET = 33554447
 FREEZE_TEMP = 33554451
+SMART_DIAGNOSTIC = 33554455
 DHW_TEMPERATURE = 33554464
+INTELLIGENT_OFF = 33554467
+INTELLIGENT_ON = 33554468
 DR_OFF = 33554469
 DR_ON = 33554470
 ANTI_LEGIONELLA_OFF = 33554471
@@ -41,13 +51,23 @@ TOU_ON = 33554476
 # ``ctrl`` commands: applied, then answered with a full status.
 CONTROL_COMMANDS = (POWER_OFF, POWER_ON, DHW_MODE, FREEZE_TEMP, DHW_TEMPERATURE,
                     ANTI_LEGIONELLA_OFF, ANTI_LEGIONELLA_ON, TOU_OFF, TOU_ON, DR_OFF, DR_ON,
-                    AIR_FILTER_RESET, RECIRC_MODE, RECIRC_HOT_BUTTON)
+                    AIR_FILTER_RESET, RECIRC_MODE, RECIRC_HOT_BUTTON, RESERVATION_WATER_PROGRAM,
+                    OTA_CHECK, WIFI_RECONNECT, WIFI_RESET, SMART_DIAGNOSTIC, INTELLIGENT_OFF,
+                    INTELLIGENT_ON)
+# Commands taking no parameter that the emulation only records (in ``applied``): what the real
+# device then does (an OTA server query, a Wi-Fi re-join or reset, a self-test, switching
+# to the water program) has no status field to show it in.
+RECORDED_ONLY = (RESERVATION_WATER_PROGRAM, OTA_CHECK, WIFI_RECONNECT, WIFI_RESET, SMART_DIAGNOSTIC)
 # Schedule commands: answered on the client's ``res/rsv/rd`` / ``res/tou/rd`` topic.
 RESERVATION_COMMANDS = (RESERVATION_READ, RESERVATION_WRITE)
 
 # One reservation entry: six one-byte fields, in wire (and hex) order, with their ranges.
 RESERVATION_FIELDS = (("enable", 1, 2), ("week", 0, 255), ("hour", 0, 23), ("min", 0, 59),
                       ("mode", 1, 6), ("param", 0, 255))
+# One recirculation window: the keys 9.3.0 sends, with their ranges (mode: 1 always, 2 button,
+# 3 schedule, 4 temperature).
+RECIRC_FIELDS = (("enable", 1, 2), ("week", 0, 255), ("startHour", 0, 23), ("startMin", 0, 59),
+                 ("endHour", 0, 23), ("endMin", 0, 59), ("mode", 1, 4))
 # One TOU period: the device's camelCase keys, with their ranges (season: 12 month bits).
 TOU_FIELDS = (("season", 0, 0xFFF), ("week", 0, 255), ("startHour", 0, 23), ("startMinute", 0, 59),
               ("endHour", 0, 23), ("endMinute", 0, 59), ("priceMin", 0, 2**31 - 1),
@@ -191,6 +211,11 @@ class DeviceState:
         self.reservations: list[tuple[int, ...]] = []        # RESERVATION_FIELDS order
         self.tou_use = OFF
         self.tou_periods: list[tuple[int, ...]] = []         # TOU_FIELDS order
+        self.weekly_use = OFF
+        self.weekly: list[tuple[int, ...]] = []              # RESERVATION_FIELDS order
+        self.recirc_schedule: list[tuple[int, ...]] = []     # RECIRC_FIELDS order
+        # Intelligent (learned) scheduling, 1 off / 2 on: no DeviceStatus field reports it.
+        self.intelligent_use = OFF
 
     # -- commands ------------------------------------------------------------------
     def apply(self, command: int, param: list | None) -> bool:
@@ -242,6 +267,12 @@ class DeviceState:
         elif command == FREEZE_TEMP and p and \
                 self.feature["freezeProtectionTempMin"] <= p[0] <= self.feature["freezeProtectionTempMax"]:
             s["freezeProtectionTemperature"] = p[0]
+        elif command == INTELLIGENT_ON:
+            self.intelligent_use = ON
+        elif command == INTELLIGENT_OFF:
+            self.intelligent_use = OFF
+        elif command in RECORDED_ONLY:
+            pass
         else:
             ok = False
         if ok:
@@ -269,6 +300,66 @@ class DeviceState:
         """The program as the device reads it back: entries hex-encoded, 6 bytes each."""
         data = bytes(value for entry in self.reservations for value in entry)
         return {"reservationUse": self.reservation_use, "reservation": data.hex()}
+
+    def write_weekly(self, use: Any, entries: Any) -> bool:
+        """A weekly program write (33554438): ``reservationUse`` (1 off, 2 on) and the
+        entries (the reservation's six fields). ``False`` (nothing changed) if invalid."""
+        self.advance()
+        use = _int(use)
+        if use not in (OFF, ON) or not isinstance(entries, list):
+            return False
+        parsed = [_read_fields(entry, RESERVATION_FIELDS) for entry in entries]
+        rows = [entry for entry in parsed if entry is not None]
+        if len(rows) != len(parsed):
+            return False
+        self.weekly_use, self.weekly = use, rows
+        self.applied.append((RESERVATION_WEEKLY, [use, len(rows)]))
+        return True
+
+    def weekly_response(self) -> dict[str, Any]:
+        """The weekly program read back like the reservation program: hex, 6 bytes each."""
+        data = bytes(value for entry in self.weekly for value in entry)
+        return {"reservationUse": self.weekly_use, "reservation": data.hex()}
+
+    def write_recirculation_schedule(self, windows: Any) -> bool:
+        """A recirculation schedule write (33554440): ``schedule``, the whole list of windows.
+        ``False`` (nothing changed) if it is not a list or a window is invalid."""
+        self.advance()
+        if not isinstance(windows, list):
+            return False
+        parsed = [_read_fields(window, RECIRC_FIELDS) for window in windows]
+        rows = [window for window in parsed if window is not None]
+        if len(rows) != len(parsed):
+            return False
+        self.recirc_schedule = rows
+        self.applied.append((RECIRC_RESERVATION, [len(rows)]))
+        return True
+
+    def recirculation_response(self) -> dict[str, Any]:
+        """The recirculation schedule read back: ``schedule``, a list of camelCase windows."""
+        return {"schedule": [dict(zip((key for key, _, _ in RECIRC_FIELDS), window))
+                             for window in self.recirc_schedule]}
+
+    # firmware components: (the feature's code key, its version key)
+    _FIRMWARE = (("controllerSwCode", "controllerSwVersion"), ("panelSwCode", "panelSwVersion"),
+                 ("wifiSwCode", "wifiSwVersion"))
+
+    def commit_ota(self, commit: Any) -> bool:
+        """An OTA commit (33554442, ``commitOta: {swCode, swVersion}``): the component whose
+        code (``controllerSwCode``, ``panelSwCode``, ``wifiSwCode``) is ``swCode`` now reports
+        ``swVersion``. ``False`` (nothing changed) for a malformed payload or unknown code."""
+        self.advance()
+        if not isinstance(commit, dict):
+            return False
+        code, version = _int(commit.get("swCode")), _int(commit.get("swVersion"))
+        if code is None or version is None or code <= 0 or version < 0:
+            return False
+        for code_key, version_key in self._FIRMWARE:
+            if self.feature.get(code_key) == code:
+                self.feature[version_key] = version
+                self.applied.append((OTA_COMMIT, [code, version]))
+                return True
+        return False
 
     def write_tou(self, serial: Any, use: Any, periods: Any) -> bool:
         """A TOU write (33554439 with ``reservation``), for this controller only. ``False``
@@ -373,4 +464,6 @@ class DeviceState:
                                   "vacationDaySetting", "touStatus", "currentInstPower",
                                   "programReservationUse", "drEventStatus", "airFilterAlarmElapsed",
                                   "recircOperationMode", "recircPumpOperationStatus")} | {
-            "reservations": len(self.reservations), "touPeriods": len(self.tou_periods)}
+            "reservations": len(self.reservations), "touPeriods": len(self.tou_periods),
+            "weeklyReservations": len(self.weekly), "recirculationWindows": len(self.recirc_schedule),
+            "intelligentUse": self.intelligent_use}
