@@ -127,3 +127,14 @@ def simulator(request, _mosquitto_installed):
         yield sim
     finally:
         sim.stop()
+
+
+@pytest.fixture
+def device_units():
+    """Decode in the device's own unit (°F, ``temperatureType`` 2), whatever ran before; use
+    with ``pytestmark = pytest.mark.usefixtures("device_units")``."""
+    from nwp500.unit_system import reset_unit_system
+
+    reset_unit_system()
+    yield
+    reset_unit_system()

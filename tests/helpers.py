@@ -13,6 +13,8 @@ To wait on something that is not a client event (an accept, an auth call), pass
 (``"accept"`` / ``"auth"``) that ``wait_until`` and ``wait_count`` see.
 * :class:`LoopLagProbe`  worst lateness of a 5 ms sleeper task on the running loop.
 * :class:`PahoObserver`  an independent paho-mqtt subscriber on its own connection.
+* :func:`sim_config`     ``MqttConnectionConfig`` for the simulated cloud's websocket endpoint.
+* :func:`next_matching`  the next item of an ``asyncio.Queue`` that satisfies a predicate.
 
 Keep this module small; test-specific logic belongs in the test files.
 """
@@ -39,6 +41,27 @@ def run(coro: Awaitable[Any], timeout: float = 120.0) -> Any:
         return await asyncio.wait_for(coro, timeout)
 
     return asyncio.run(main())
+
+
+def sim_config(sim: Any, **overrides: Any) -> MqttConnectionConfig:
+    """A config for the simulated cloud (``sim.mqtt_endpoint``): 30 s keep-alive, 2 s ping
+    deadline, 0.2..1 s backoff without jitter, 10 s operation timeout (overridable)."""
+    values: dict[str, Any] = dict(endpoint=sim.mqtt_endpoint, keep_alive_secs=30, ping_timeout=2.0,
+                                  initial_reconnect_delay=0.2, max_reconnect_delay=1.0, reconnect_jitter=False,
+                                  operation_timeout=10.0)
+    values.update(overrides)
+    return MqttConnectionConfig(**values)
+
+
+async def next_matching(queue: asyncio.Queue, predicate: Callable[[Any], bool] = lambda _: True,
+                        timeout: float = 15.0) -> Any:
+    """The next item of ``queue`` that satisfies ``predicate`` (earlier ones are dropped)."""
+    async def wait() -> Any:
+        while True:
+            item = await queue.get()
+            if predicate(item):
+                return item
+    return await asyncio.wait_for(wait(), timeout)
 
 
 def fast_config(endpoint: str, **overrides: Any) -> MqttConnectionConfig:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import pytest
 
-from helpers import run
-from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient
+from helpers import next_matching, run, sim_config
+from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient
 from nwp500.device_info_cache import MqttDeviceInfoCache
 from nwp500.enums import CommandCode
 from nwp500.exceptions import DeviceCapabilityError, ParameterValidationError, RangeValidationError
@@ -36,29 +36,7 @@ from nwp500.unit_system import reset_unit_system, set_unit_system
 DEADLINE = 15.0
 
 
-@pytest.fixture(autouse=True)
-def _device_units() -> None:
-    """Decode in the device's own unit (°F, ``temperatureType`` 2), whatever ran before."""
-    reset_unit_system()
-    yield
-    reset_unit_system()
-
-
-def _config(sim) -> MqttConnectionConfig:
-    return MqttConnectionConfig(endpoint=sim.mqtt_endpoint, keep_alive_secs=30, ping_timeout=2.0,
-                                initial_reconnect_delay=0.2, max_reconnect_delay=1.0,
-                                reconnect_jitter=False, operation_timeout=10.0)
-
-
-async def _next(queue: asyncio.Queue, predicate: Callable[[Any], bool] = lambda _: True,
-                timeout: float = DEADLINE) -> Any:
-    """The next item of ``queue`` that satisfies ``predicate`` (earlier ones are dropped)."""
-    async def wait() -> Any:
-        while True:
-            item = await queue.get()
-            if predicate(item):
-                return item
-    return await asyncio.wait_for(wait(), timeout)
+pytestmark = pytest.mark.usefixtures("device_units")
 
 
 class Session:
@@ -86,7 +64,7 @@ class Session:
 
     async def status(self, command: int = CommandCode.STATUS_REQUEST) -> Any:
         """The next status the device sends in answer to ``command``."""
-        return await _next(self.statuses, lambda s: s.command == command)
+        return await next_matching(self.statuses, lambda s: s.command == command)
 
     async def fresh_status(self) -> Any:
         await self.client.request_device_status(self.device)
@@ -94,14 +72,14 @@ class Session:
 
     async def fresh_feature(self) -> Any:
         await self.client.request_device_info(self.device)
-        return await _next(self.features)
+        return await next_matching(self.features)
 
 
 @contextlib.asynccontextmanager
 async def session(sim) -> AsyncIterator[Session]:
     async with NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url) as auth:
         device = (await NavienAPIClient(auth, base_url=sim.api_base_url).list_devices())[0]
-        client = NavienMqttClient(auth, config=_config(sim))
+        client = NavienMqttClient(auth, config=sim_config(sim))
         await asyncio.wait_for(client.connect(), DEADLINE)
         try:
             yield await Session(client, device).start()
@@ -216,8 +194,8 @@ def test_update_weekly_reservation_is_stored_and_read_back(simulator) -> None:
         async with session(simulator) as s:
             c, d = s.client, s.device
             assert await c.update_weekly_reservation(d, _weekly(2, WEEKLY)) > 0
-            schedule = await _next(s.weekly)
-            topic, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_WEEKLY)
+            schedule = await next_matching(s.weekly)
+            topic, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_WEEKLY)
             assert topic == f"cmd/52/{c.client_id}/res/rsv-weekly/rd"
             # read back like the reservation program: reservationUse + hex, 6 bytes per entry
             assert raw["reservationUse"] == 2
@@ -235,7 +213,7 @@ def test_update_weekly_reservation_is_stored_and_read_back(simulator) -> None:
             # a read-back schedule (computed fields and all) can be written back; and switched off
             await c.update_weekly_reservation(d, WeeklyReservationSchedule.model_validate(
                 {"reservationUse": 1, "reservation": dump["reservation"][:1]}))
-            again = await _next(s.weekly)
+            again = await next_matching(s.weekly)
             assert again.model_dump() == _weekly(1, WEEKLY[:1]).model_dump() and again.enabled is False
             assert _applied(simulator)[-1] == [CommandCode.RESERVATION_WEEKLY, [1, 1]]
 
@@ -247,7 +225,7 @@ def test_invalid_weekly_reservation_is_refused_before_sending(simulator) -> None
         async with session(simulator) as s:
             c, d = s.client, s.device
             await c.update_weekly_reservation(d, _weekly(2, WEEKLY[:1]))
-            await _next(s.weekly)
+            await next_matching(s.weekly)
             handled = _handled(simulator)
             for bad, field in ((_weekly(2, [dict(WEEKLY[0], hour=24)]), "hour"),
                                (_weekly(2, [WEEKLY[1], dict(WEEKLY[0], min=60)]), "min"),
@@ -278,8 +256,8 @@ def test_configure_recirculation_schedule_is_stored_and_read_back(simulator) -> 
         async with session(simulator) as s:
             c, d = s.client, s.device
             assert await c.configure_recirculation_schedule(d, _recirc(WINDOWS)) > 0
-            schedule = await _next(s.recirc)
-            topic, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.RECIR_RESERVATION)
+            schedule = await next_matching(s.recirc)
+            topic, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.RECIR_RESERVATION)
             assert topic == f"cmd/52/{c.client_id}/res/recirc-rsv/rd"
             assert raw["schedule"] == WINDOWS
             dump = schedule.model_dump()
@@ -296,7 +274,7 @@ def test_configure_recirculation_schedule_is_stored_and_read_back(simulator) -> 
             assert err.value.field == "mode"
 
             await c.configure_recirculation_schedule(d, RecirculationSchedule())       # clearing it
-            assert (await _next(s.recirc)).model_dump() == {"schedule": []}
+            assert (await next_matching(s.recirc)).model_dump() == {"schedule": []}
             assert _device_state(simulator)["state"]["recirculationWindows"] == 0
 
     run(scenario(), timeout=60)
@@ -415,9 +393,9 @@ def test_a_recirculation_reservation_flag_the_device_does_not_report_refuses_not
         async with session(simulator) as s:
             c, d = s.client, s.device
             assert await c.ensure_device_info_cached(d, timeout=DEADLINE)
-            assert (await _next(s.features)).recirc_reservation_use is False
+            assert (await next_matching(s.features)).recirc_reservation_use is False
             assert await c.configure_recirculation_schedule(d, _recirc(WINDOWS[:1])) > 0
-            assert (await _next(s.recirc)).model_dump() == _recirc(WINDOWS[:1]).model_dump()
+            assert (await next_matching(s.recirc)).model_dump() == _recirc(WINDOWS[:1]).model_dump()
 
     run(scenario(), timeout=60)
 
@@ -447,7 +425,7 @@ def test_controller_sends_through_publish_func_and_checks_its_cache(simulator) -
             assert (await s.status(CommandCode.FREZ_TEMP)).freeze_protection_temperature_raw == 13
 
             await controller.update_weekly_reservation(d, _weekly(2, WEEKLY[:2]))
-            assert (await _next(s.weekly)).model_dump() == _weekly(2, WEEKLY[:2]).model_dump()
+            assert (await next_matching(s.weekly)).model_dump() == _weekly(2, WEEKLY[:2]).model_dump()
             await controller.commit_firmware_update(d, OtaCommitPayload(sw_code=1, sw_version=7))
             await s.status(CommandCode.OTA_COMMIT)
             assert _applied(simulator)[-1] == [CommandCode.OTA_COMMIT, [1, 7]]

@@ -9,44 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import pytest
 
-from helpers import run
-from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient
+from helpers import next_matching, run, sim_config
+from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient
 from nwp500.enums import CommandCode, DhwOperationSetting, DREvent, RecirculationMode
 from nwp500.exceptions import DeviceCapabilityError, RangeValidationError
 from nwp500.models import ReservationSchedule, TOUReservationSchedule
 from nwp500.simulator.device import DeviceSpec
-from nwp500.unit_system import reset_unit_system
 
 DEADLINE = 15.0
 
 
-@pytest.fixture(autouse=True)
-def _device_units() -> None:
-    """Decode in the device's own unit (°F, ``temperatureType`` 2), whatever ran before."""
-    reset_unit_system()
-    yield
-    reset_unit_system()
-
-
-def _config(sim) -> MqttConnectionConfig:
-    return MqttConnectionConfig(endpoint=sim.mqtt_endpoint, keep_alive_secs=30, ping_timeout=2.0,
-                                initial_reconnect_delay=0.2, max_reconnect_delay=1.0,
-                                reconnect_jitter=False, operation_timeout=10.0)
-
-
-async def _next(queue: asyncio.Queue, predicate: Callable[[Any], bool] = lambda _: True,
-                timeout: float = DEADLINE) -> Any:
-    """The next item of ``queue`` that satisfies ``predicate`` (earlier ones are dropped)."""
-    async def wait() -> Any:
-        while True:
-            item = await queue.get()
-            if predicate(item):
-                return item
-    return await asyncio.wait_for(wait(), timeout)
+pytestmark = pytest.mark.usefixtures("device_units")
 
 
 class Session:
@@ -73,7 +50,7 @@ class Session:
 
     async def status(self, command: int = CommandCode.STATUS_REQUEST) -> Any:
         """The next status the device sends in answer to ``command``."""
-        return await _next(self.statuses, lambda s: s.command == command)
+        return await next_matching(self.statuses, lambda s: s.command == command)
 
     async def fresh_status(self) -> Any:
         await self.client.request_device_status(self.device)
@@ -81,14 +58,14 @@ class Session:
 
     async def serial(self) -> str:
         await self.client.request_device_info(self.device)
-        return (await _next(self.features)).controller_serial_number
+        return (await next_matching(self.features)).controller_serial_number
 
 
 @contextlib.asynccontextmanager
 async def session(sim) -> AsyncIterator[Session]:
     async with NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url) as auth:
         device = (await NavienAPIClient(auth, base_url=sim.api_base_url).list_devices())[0]
-        client = NavienMqttClient(auth, config=_config(sim))
+        client = NavienMqttClient(auth, config=sim_config(sim))
         await asyncio.wait_for(client.connect(), DEADLINE)
         try:
             yield await Session(client, device).start()
@@ -222,14 +199,14 @@ def test_update_then_request_reservations(simulator) -> None:
             assert (await s.fresh_status()).program_reservation_use is False
 
             assert await c.update_reservations(d, PROGRAM, enabled=True) > 0
-            ack = await _next(s.reservations)            # the device answers the write
-            topic, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_MANAGEMENT)
+            ack = await next_matching(s.reservations)            # the device answers the write
+            topic, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_MANAGEMENT)
             assert topic == f"cmd/52/{c.client_id}/res/rsv/rd"
             assert ack.model_dump() == _expected_schedule(2, PROGRAM)
 
             assert await c.request_reservations(d) > 0
-            schedule = await _next(s.reservations)
-            topic, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_READ)
+            schedule = await next_matching(s.reservations)
+            topic, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.RESERVATION_READ)
             # the device's wire format: reservationUse + the entries hex-encoded, 6 bytes each
             assert raw["reservationUse"] == 2
             assert raw["reservation"] == "027c061e0378" "02820800046e" "012a160f0162"
@@ -248,9 +225,9 @@ def test_update_then_request_reservations(simulator) -> None:
             # new one; the device reads only its six fields.
             entries = dump["reservation"] + [{"enable": 2, "week": 64, "hour": 5, "min": 45, "mode": 2, "param": 114}]
             await c.update_reservations(d, entries, enabled=False)
-            await _next(s.reservations)
+            await next_matching(s.reservations)
             await c.request_reservations(d)
-            schedule = await _next(s.reservations)
+            schedule = await next_matching(s.reservations)
             written = PROGRAM + [entries[-1]]
             assert schedule.model_dump() == _expected_schedule(1, written)
             assert schedule.enabled is False
@@ -258,9 +235,9 @@ def test_update_then_request_reservations(simulator) -> None:
 
             # clearing the program
             await c.update_reservations(d, [], enabled=False)
-            await _next(s.reservations)
+            await next_matching(s.reservations)
             await c.request_reservations(d)
-            assert (await _next(s.reservations)).model_dump() == {"reservation_use": 1, "reservation": [],
+            assert (await next_matching(s.reservations)).model_dump() == {"reservation_use": 1, "reservation": [],
                                                                   "enabled": False}
 
     run(scenario(), timeout=90)
@@ -271,12 +248,12 @@ def test_an_invalid_reservation_write_changes_nothing(simulator) -> None:
         async with session(simulator) as s:
             c, d = s.client, s.device
             await c.update_reservations(d, PROGRAM[:1], enabled=True)
-            assert (await _next(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
+            assert (await next_matching(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
             bad = [dict(PROGRAM[1]), dict(PROGRAM[0], hour=24)]           # hour out of range
             await c.update_reservations(d, bad, enabled=False)
-            assert (await _next(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
+            assert (await next_matching(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
             await c.request_reservations(d)
-            assert (await _next(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
+            assert (await next_matching(s.reservations)).model_dump() == _expected_schedule(2, PROGRAM[:1])
             assert (await s.fresh_status()).program_reservation_use is True
 
     run(scenario(), timeout=60)
@@ -304,14 +281,14 @@ def test_configure_then_request_tou_settings(simulator) -> None:
 
             assert await c.configure_tou_schedule(d, controller_serial_number=serial, periods=PERIODS,
                                                   enabled=True) > 0
-            ack = await _next(s.tou)
-            topic, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.TOU_RESERVATION)
+            ack = await next_matching(s.tou)
+            topic, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.TOU_RESERVATION)
             assert topic == f"cmd/52/{c.client_id}/res/tou/rd"
             assert ack.model_dump() == _expected_tou(2, PERIODS)
 
             assert await c.request_tou_settings(d, controller_serial_number=serial) > 0
-            settings = await _next(s.tou)
-            _, raw = await _next(s.raw, lambda r: r[1].get("command") == CommandCode.TOU_RESERVATION)
+            settings = await next_matching(s.tou)
+            _, raw = await next_matching(s.raw, lambda r: r[1].get("command") == CommandCode.TOU_RESERVATION)
             assert raw["reservationUse"] == 2 and raw["reservation"] == PERIODS
             dump = settings.model_dump()
             assert dump == _expected_tou(2, PERIODS)
@@ -328,12 +305,12 @@ def test_configure_then_request_tou_settings(simulator) -> None:
 
             # disabled, one period; then set_tou_enabled(True) switches the stored schedule on
             await c.configure_tou_schedule(d, controller_serial_number=serial, periods=PERIODS[:1], enabled=False)
-            assert (await _next(s.tou)).model_dump() == _expected_tou(1, PERIODS[:1])
+            assert (await next_matching(s.tou)).model_dump() == _expected_tou(1, PERIODS[:1])
             assert (await s.fresh_status()).tou_status is False
             await c.set_tou_enabled(d, True)
             assert (await s.status(CommandCode.TOU_ON)).tou_status is True
             await c.request_tou_settings(d, controller_serial_number=serial)
-            assert (await _next(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
+            assert (await next_matching(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
 
     run(scenario(), timeout=90)
 
@@ -344,12 +321,12 @@ def test_tou_write_for_another_controller_changes_nothing(simulator) -> None:
             c, d = s.client, s.device
             serial = await s.serial()
             await c.configure_tou_schedule(d, controller_serial_number=serial, periods=PERIODS[:1], enabled=True)
-            assert (await _next(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
+            assert (await next_matching(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
             await c.configure_tou_schedule(d, controller_serial_number="00000000XX00000000", periods=PERIODS,
                                            enabled=False)
-            assert (await _next(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
+            assert (await next_matching(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
             await c.request_tou_settings(d, controller_serial_number=serial)
-            assert (await _next(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
+            assert (await next_matching(s.tou)).model_dump() == _expected_tou(2, PERIODS[:1])
             assert (await s.fresh_status()).tou_status is True
 
     run(scenario(), timeout=60)
@@ -406,7 +383,7 @@ def test_a_flag_the_device_does_not_report_refuses_nothing(simulator) -> None:
         async with session(simulator) as s:
             c, d = s.client, s.device
             assert await c.ensure_device_info_cached(d, timeout=DEADLINE)
-            assert (await _next(s.features)).recirculation_use is False
+            assert (await next_matching(s.features)).recirculation_use is False
             assert await c.set_recirculation_mode(d, 2) > 0
             assert (await s.status(CommandCode.RECIR_MODE)).recirc_operation_mode is RecirculationMode.BUTTON
             with pytest.raises(RangeValidationError):   # a supported set-point is range-checked as before

@@ -9,62 +9,9 @@ import json
 
 import nwp500
 
-from helpers import run
-from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient, PeriodicRequestType
+from helpers import next_matching, run, sim_config
+from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient, PeriodicRequestType
 from nwp500.mqtt_events import MqttClientEvents
-
-
-def _config(sim, **overrides) -> MqttConnectionConfig:
-    values = dict(endpoint=sim.mqtt_endpoint, keep_alive_secs=30, ping_timeout=2.0, initial_reconnect_delay=0.2,
-                  max_reconnect_delay=1.0, reconnect_jitter=False, operation_timeout=10.0)
-    values.update(overrides)
-    return MqttConnectionConfig(**values)
-
-
-async def _next(queue: asyncio.Queue, predicate=lambda s: True, timeout: float = 15.0):
-    async def wait():
-        while True:
-            item = await queue.get()
-            if predicate(item):
-                return item
-    return await asyncio.wait_for(wait(), timeout)
-
-
-def test_status_setpoint_and_a_command_queued_through_an_outage(simulator) -> None:
-    async def scenario():
-        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
-            device = (await NavienAPIClient(auth, base_url=simulator.api_base_url).list_devices())[0]
-            client = NavienMqttClient(auth, config=_config(simulator))
-            statuses: asyncio.Queue = asyncio.Queue()
-            resumed = asyncio.Event()
-            client.on("connection_resumed", lambda e: resumed.set())
-            await client.connect()
-            try:
-                await client.subscribe_device_status(device, statuses.put_nowait)
-                await client.request_device_status(device)
-                status = await _next(statuses)
-                assert status.mac_address == device.device_info.mac_address
-                assert isinstance(status.dhw_temperature_setting, float)
-
-                assert await client.set_dhw_temperature(device, 140.0) > 0
-                status = await _next(statuses, lambda s: s.dhw_temperature_setting == 140.0)
-
-                # Cut the link: the command goes to the offline queue and reaches the device after.
-                interrupted = asyncio.Event()
-                client.on("connection_interrupted", lambda e: interrupted.set())
-                await asyncio.to_thread(simulator.refuse_connect)
-                await asyncio.to_thread(simulator.drop)
-                await asyncio.wait_for(interrupted.wait(), 10)
-                assert await client.set_dhw_temperature(device, 130.0) == 0
-                assert client.queued_commands_count >= 1
-                await asyncio.to_thread(simulator.allow_connect)
-                await asyncio.wait_for(resumed.wait(), 20)
-                await client.request_device_status(device)
-                status = await _next(statuses, lambda s: abs(s.dhw_temperature_setting - 130.1) < 0.05)
-            finally:
-                await client.disconnect()
-
-    run(scenario(), timeout=120)
 
 
 class _HaManager:
@@ -95,7 +42,7 @@ def test_home_assistant_lifecycle(simulator) -> None:
         api = NavienAPIClient(auth_client=auth, base_url=simulator.api_base_url, unit_system="us_customary")
         device = (await api.list_devices())[0]
         client = NavienMqttClient(
-            auth, config=_config(simulator, client_id="navien-ha-36283-abcd1234", clean_session=False), unit_system="us_customary"
+            auth, config=sim_config(simulator, client_id="navien-ha-36283-abcd1234", clean_session=False), unit_system="us_customary"
         )
         ha = _HaManager()
         client.on(MqttClientEvents.CONNECTION_INTERRUPTED, ha._on_connection_interrupted)
@@ -113,9 +60,9 @@ def test_home_assistant_lifecycle(simulator) -> None:
         await client.start_periodic_requests(device, PeriodicRequestType.DEVICE_STATUS, 300.0)
         await client.start_periodic_requests(device, PeriodicRequestType.DEVICE_INFO, 1800.0)
         await asyncio.wait_for(client.request_device_status(device), 10.0)
-        assert (await _next(statuses)).mac_address
+        assert (await next_matching(statuses)).mac_address
         assert await client.ensure_device_info_cached(device) is True
-        feature = await _next(features)
+        feature = await next_matching(features)
 
         serial = feature.controller_serial_number
         commands = [
@@ -156,7 +103,7 @@ def test_home_assistant_lifecycle(simulator) -> None:
         assert ha.events[0] == "interrupted:tcp_closed" and ha.events[1].startswith("resumed:0:")
         # Subscriptions survived the outage: a fresh status still arrives.
         await asyncio.wait_for(client.request_device_status(device), 10.0)
-        await _next(statuses)
+        await next_matching(statuses)
 
         # The integration's diagnostics download embeds the export.
         export = json.loads(client.diagnostics.export_json())
@@ -178,7 +125,7 @@ def test_home_assistant_lifecycle(simulator) -> None:
 def test_stop_all_periodic_tasks_never_raises_on_a_client_that_never_connected(simulator) -> None:
     async def scenario():
         async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
-            client = NavienMqttClient(auth, config=_config(simulator))
+            client = NavienMqttClient(auth, config=sim_config(simulator))
             await client.stop_all_periodic_tasks()
             await client.disconnect()
 
