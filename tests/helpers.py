@@ -15,6 +15,8 @@ To wait on something that is not a client event (an accept, an auth call), pass
 * :class:`PahoObserver`  an independent paho-mqtt subscriber on its own connection.
 * :func:`sim_config`     ``MqttConnectionConfig`` for the simulated cloud's websocket endpoint.
 * :func:`next_matching`  the next item of an ``asyncio.Queue`` that satisfies a predicate.
+* :func:`device_session` a signed-in client connected to the simulator, with queues for the
+                         device's statuses, features, typed read-backs and raw replies.
 
 Keep this module small; test-specific logic belongs in the test files.
 """
@@ -22,14 +24,16 @@ Keep this module small; test-specific logic belongs in the test files.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
-from nwp500 import MqttConnectionConfig
+from nwp500 import MqttConnectionConfig, NavienAPIClient, NavienAuthClient, NavienMqttClient
+from nwp500.enums import CommandCode
 
 CLIENT_EVENTS = ("connection_interrupted", "connection_resumed", "reconnection_failed")
 
@@ -329,3 +333,63 @@ class PahoObserver:
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+
+
+class DeviceSession:
+    """A connected client and its device, with a queue per thing the device sends back:
+    ``statuses``, ``features``, one per typed read-back (``readbacks``: attribute name ->
+    the client's ``subscribe_*`` method) and ``raw`` ``(topic, response)`` pairs of the
+    client's ``res/{kind}/rd`` replies for ``raw_kinds``."""
+
+    def __init__(self, client: Any, device: Any, readbacks: dict[str, str], raw_kinds: Iterable[str]) -> None:
+        self.client, self.device = client, device
+        self.statuses: asyncio.Queue = asyncio.Queue()
+        self.features: asyncio.Queue = asyncio.Queue()
+        self.raw: asyncio.Queue = asyncio.Queue()
+        self._readbacks = dict(readbacks)
+        self._raw_kinds = tuple(raw_kinds)
+        for name in self._readbacks:
+            setattr(self, name, asyncio.Queue())
+
+    async def start(self) -> "DeviceSession":
+        client, device = self.client, self.device
+        await client.subscribe_device_status(device, self.statuses.put_nowait)
+        await client.subscribe_device_feature(device, self.features.put_nowait)
+        for name, method in self._readbacks.items():
+            await getattr(client, method)(device, getattr(self, name).put_nowait)
+        for kind in self._raw_kinds:
+            await client.subscribe(f"cmd/52/{client.client_id}/res/{kind}/rd",
+                                   lambda topic, message: self.raw.put_nowait((topic, message.get("response"))))
+        return self
+
+    async def status(self, command: int | None = None) -> Any:
+        """The next status the device sends in answer to ``command`` (a status request by
+        default)."""
+        wanted = CommandCode.STATUS_REQUEST if command is None else command
+        return await next_matching(self.statuses, lambda s: s.command == wanted)
+
+    async def fresh_status(self) -> Any:
+        await self.client.request_device_status(self.device)
+        return await self.status()
+
+    async def fresh_feature(self) -> Any:
+        await self.client.request_device_info(self.device)
+        return await next_matching(self.features)
+
+    async def serial(self) -> str:
+        return (await self.fresh_feature()).controller_serial_number
+
+
+@contextlib.asynccontextmanager
+async def device_session(sim: Any, readbacks: dict[str, str], raw_kinds: Iterable[str],
+                         timeout: float = 15.0) -> AsyncIterator[DeviceSession]:
+    """Signs in to the simulator, connects, and yields a started :class:`DeviceSession` for
+    its first device; disconnects at the end."""
+    async with NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url) as auth:
+        device = (await NavienAPIClient(auth, base_url=sim.api_base_url).list_devices())[0]
+        client = NavienMqttClient(auth, config=sim_config(sim))
+        await asyncio.wait_for(client.connect(), timeout)
+        try:
+            yield await DeviceSession(client, device, readbacks, raw_kinds).start()
+        finally:
+            await client.disconnect()

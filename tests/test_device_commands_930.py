@@ -9,14 +9,11 @@ feature flags rule them out, and send nothing. Waits are deadlines on queues, ne
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from typing import Any, AsyncIterator
+from typing import Any
 
 import pytest
 
-from helpers import next_matching, run, sim_config
-from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient
+from helpers import device_session, next_matching, run
 from nwp500.device_info_cache import MqttDeviceInfoCache
 from nwp500.enums import CommandCode
 from nwp500.exceptions import DeviceCapabilityError, ParameterValidationError, RangeValidationError
@@ -39,52 +36,8 @@ DEADLINE = 15.0
 pytestmark = pytest.mark.usefixtures("device_units")
 
 
-class Session:
-    """A signed-in, connected client with status, feature, weekly/recirculation read-back and
-    raw-reply queues."""
-
-    def __init__(self, client: NavienMqttClient, device: Any) -> None:
-        self.client, self.device = client, device
-        self.statuses: asyncio.Queue = asyncio.Queue()
-        self.features: asyncio.Queue = asyncio.Queue()
-        self.weekly: asyncio.Queue = asyncio.Queue()
-        self.recirc: asyncio.Queue = asyncio.Queue()
-        self.raw: asyncio.Queue = asyncio.Queue()       # (topic, response) of the rd replies
-
-    async def start(self) -> "Session":
-        client, device = self.client, self.device
-        await client.subscribe_device_status(device, self.statuses.put_nowait)
-        await client.subscribe_device_feature(device, self.features.put_nowait)
-        await client.subscribe_weekly_reservation_response(device, self.weekly.put_nowait)
-        await client.subscribe_recirculation_schedule_response(device, self.recirc.put_nowait)
-        for kind in ("rsv-weekly", "recirc-rsv"):
-            await client.subscribe(f"cmd/52/{client.client_id}/res/{kind}/rd",
-                                   lambda topic, message: self.raw.put_nowait((topic, message.get("response"))))
-        return self
-
-    async def status(self, command: int = CommandCode.STATUS_REQUEST) -> Any:
-        """The next status the device sends in answer to ``command``."""
-        return await next_matching(self.statuses, lambda s: s.command == command)
-
-    async def fresh_status(self) -> Any:
-        await self.client.request_device_status(self.device)
-        return await self.status()
-
-    async def fresh_feature(self) -> Any:
-        await self.client.request_device_info(self.device)
-        return await next_matching(self.features)
-
-
-@contextlib.asynccontextmanager
-async def session(sim) -> AsyncIterator[Session]:
-    async with NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url) as auth:
-        device = (await NavienAPIClient(auth, base_url=sim.api_base_url).list_devices())[0]
-        client = NavienMqttClient(auth, config=sim_config(sim))
-        await asyncio.wait_for(client.connect(), DEADLINE)
-        try:
-            yield await Session(client, device).start()
-        finally:
-            await client.disconnect()
+def session(sim):
+    return device_session(sim, {'weekly': 'subscribe_weekly_reservation_response', 'recirc': 'subscribe_recirculation_schedule_response'}, ('rsv-weekly', 'recirc-rsv'), DEADLINE)
 
 
 def _device_state(sim) -> dict[str, Any]:

@@ -7,14 +7,10 @@ writes must read back, through the typed subscriptions, as what was written, in 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from typing import Any, AsyncIterator
 
 import pytest
 
-from helpers import next_matching, run, sim_config
-from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient
+from helpers import device_session, next_matching, run
 from nwp500.enums import CommandCode, DhwOperationSetting, DREvent, RecirculationMode
 from nwp500.exceptions import DeviceCapabilityError, RangeValidationError
 from nwp500.models import ReservationSchedule, TOUReservationSchedule
@@ -26,51 +22,8 @@ DEADLINE = 15.0
 pytestmark = pytest.mark.usefixtures("device_units")
 
 
-class Session:
-    """A signed-in, connected client with status, reservation, TOU and raw-reply queues."""
-
-    def __init__(self, client: NavienMqttClient, device: Any) -> None:
-        self.client, self.device = client, device
-        self.statuses: asyncio.Queue = asyncio.Queue()
-        self.features: asyncio.Queue = asyncio.Queue()
-        self.reservations: asyncio.Queue = asyncio.Queue()
-        self.tou: asyncio.Queue = asyncio.Queue()
-        self.raw: asyncio.Queue = asyncio.Queue()       # (topic, response) of rsv/tou replies
-
-    async def start(self) -> "Session":
-        client, device = self.client, self.device
-        await client.subscribe_device_status(device, self.statuses.put_nowait)
-        await client.subscribe_device_feature(device, self.features.put_nowait)
-        await client.subscribe_reservation_response(device, self.reservations.put_nowait)
-        await client.subscribe_tou_response(device, self.tou.put_nowait)
-        for kind in ("rsv", "tou"):
-            await client.subscribe(f"cmd/52/{client.client_id}/res/{kind}/rd",
-                                   lambda topic, message: self.raw.put_nowait((topic, message.get("response"))))
-        return self
-
-    async def status(self, command: int = CommandCode.STATUS_REQUEST) -> Any:
-        """The next status the device sends in answer to ``command``."""
-        return await next_matching(self.statuses, lambda s: s.command == command)
-
-    async def fresh_status(self) -> Any:
-        await self.client.request_device_status(self.device)
-        return await self.status()
-
-    async def serial(self) -> str:
-        await self.client.request_device_info(self.device)
-        return (await next_matching(self.features)).controller_serial_number
-
-
-@contextlib.asynccontextmanager
-async def session(sim) -> AsyncIterator[Session]:
-    async with NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url) as auth:
-        device = (await NavienAPIClient(auth, base_url=sim.api_base_url).list_devices())[0]
-        client = NavienMqttClient(auth, config=sim_config(sim))
-        await asyncio.wait_for(client.connect(), DEADLINE)
-        try:
-            yield await Session(client, device).start()
-        finally:
-            await client.disconnect()
+def session(sim):
+    return device_session(sim, {'reservations': 'subscribe_reservation_response', 'tou': 'subscribe_tou_response'}, ('rsv', 'tou'), DEADLINE)
 
 
 # -- control commands: the change is in the next status --------------------------------------------

@@ -9,10 +9,10 @@ go through the client's usual command path (queued while offline, capability-che
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._readback import read_back
 from .encoding import build_reservation_entry
 from .exceptions import RangeValidationError
 from .models import ReservationSchedule
@@ -26,22 +26,9 @@ __all__ = ["fetch_reservations", "update_reservations_confirmed", "add_reservati
 
 
 async def _read_back(mqtt: NavienMqttClient, device: Device, send: Any, timeout: float) -> ReservationSchedule | None:
-    """Subscribes to the reservation answer, runs ``send()``, and returns the first schedule
-    the device answers with within ``timeout`` seconds (``None`` if it does not)."""
-    answer: asyncio.Future[ReservationSchedule] = asyncio.get_running_loop().create_future()
-
-    def on_schedule(schedule: ReservationSchedule) -> None:
-        if not answer.done():
-            answer.set_result(schedule)
-
-    await mqtt.subscribe_reservation_response(device, on_schedule)
-    try:
-        await send()
-        return await asyncio.wait_for(answer, timeout)
-    except asyncio.TimeoutError:
-        return None
-    finally:
-        await mqtt.unsubscribe_reservation_response(device, on_schedule)
+    """Runs ``send()`` and returns the first schedule the device answers with."""
+    return await read_back(lambda cb: mqtt.subscribe_reservation_response(device, cb),
+                           lambda cb: mqtt.unsubscribe_reservation_response(device, cb), send, timeout)
 
 
 async def fetch_reservations(mqtt: NavienMqttClient, device: Device, *, timeout: float = 10.0) -> ReservationSchedule | None:

@@ -4,10 +4,10 @@ is returned."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._readback import read_back
 from .models import TOUReservationSchedule
 
 if TYPE_CHECKING:
@@ -33,18 +33,10 @@ async def configure_tou_schedule_confirmed(
     Raises:
         ParameterValidationError: an empty serial number or no periods (nothing is sent).
     """
-    answer: asyncio.Future[TOUReservationSchedule] = asyncio.get_running_loop().create_future()
-
-    def on_schedule(schedule: TOUReservationSchedule) -> None:
-        if not answer.done():
-            answer.set_result(schedule)
-
-    await mqtt.subscribe_tou_response(device, on_schedule)
-    try:
-        await mqtt.configure_tou_schedule(device, controller_serial_number, [dict(p) for p in periods],
-                                          enabled=enabled)
-        return await asyncio.wait_for(answer, timeout)
-    except asyncio.TimeoutError:
-        return None
-    finally:
-        await mqtt.unsubscribe_tou_response(device, on_schedule)
+    rows = [dict(p) for p in periods]
+    return await read_back(
+        lambda cb: mqtt.subscribe_tou_response(device, cb),
+        lambda cb: mqtt.unsubscribe_tou_response(device, cb),
+        lambda: mqtt.configure_tou_schedule(device, controller_serial_number, rows, enabled=enabled),
+        timeout,
+    )

@@ -62,7 +62,24 @@ def decode_reservation_hex(hex_string: str) -> list[dict[str, int]]:
     return entries
 
 
-class ReservationEntry(_Model):
+class _DayProgram:
+    """What every program entry shares: ``enable`` (the device's 2 = on, 1 = off) and ``week``,
+    the bitfield of the days it runs on."""
+
+    enable: int
+    week: int
+
+    @property
+    def enabled(self) -> bool:
+        """2 = enabled, 1 = disabled."""
+        return self.enable == 2
+
+    @property
+    def days(self) -> list[str]:
+        return decode_week_bitfield(self.week)
+
+
+class ReservationEntry(_DayProgram, _Model):
     """One reservation: raw protocol fields plus read-only display values."""
 
     enable = _Int(default=2)
@@ -73,15 +90,6 @@ class ReservationEntry(_Model):
     param = _Int(default=0)
 
     _extra_dump = ("enabled", "days", "time", "temperature", "unit", "mode_name")
-
-    @property
-    def enabled(self) -> bool:
-        """2 = enabled, 1 = disabled."""
-        return self.enable == 2
-
-    @property
-    def days(self) -> list[str]:
-        return decode_week_bitfield(self.week)
 
     @property
     def time(self) -> str:
@@ -157,7 +165,7 @@ class WeeklyReservationSchedule(_Model):
 _RECIRC_MODE_NAMES = {1: "Always", 2: "Button", 3: "Schedule", 4: "Temperature"}
 
 
-class RecirculationScheduleEntry(_Model):
+class RecirculationScheduleEntry(_DayProgram, _Model):
     """One recirculation pump window: weekdays (``week`` bits), start and end time, and
     the recirculation mode (1 always, 2 button, 3 schedule, 4 temperature)."""
 
@@ -170,15 +178,6 @@ class RecirculationScheduleEntry(_Model):
     mode = _Int(default=1)
 
     _extra_dump = ("enabled", "days", "start_time", "end_time", "mode_name")
-
-    @property
-    def enabled(self) -> bool:
-        """2 = enabled, 1 = disabled."""
-        return self.enable == 2
-
-    @property
-    def days(self) -> list[str]:
-        return decode_week_bitfield(self.week)
 
     @property
     def start_time(self) -> str:
