@@ -79,6 +79,23 @@ class _DayProgram:
         return decode_week_bitfield(self.week)
 
 
+class _TimeWindow:
+    """A window of the day, as ``HH:MM`` texts."""
+
+    start_hour: int
+    start_min: int
+    end_hour: int
+    end_min: int
+
+    @property
+    def start_time(self) -> str:
+        return f"{self.start_hour:02d}:{self.start_min:02d}"
+
+    @property
+    def end_time(self) -> str:
+        return f"{self.end_hour:02d}:{self.end_min:02d}"
+
+
 class ReservationEntry(_DayProgram, _Model):
     """One reservation: raw protocol fields plus read-only display values."""
 
@@ -165,7 +182,7 @@ class WeeklyReservationSchedule(_Model):
 _RECIRC_MODE_NAMES = {1: "Always", 2: "Button", 3: "Schedule", 4: "Temperature"}
 
 
-class RecirculationScheduleEntry(_DayProgram, _Model):
+class RecirculationScheduleEntry(_DayProgram, _TimeWindow, _Model):
     """One recirculation pump window: weekdays (``week`` bits), start and end time, and
     the recirculation mode (1 always, 2 button, 3 schedule, 4 temperature)."""
 
@@ -178,14 +195,6 @@ class RecirculationScheduleEntry(_DayProgram, _Model):
     mode = _Int(default=1)
 
     _extra_dump = ("enabled", "days", "start_time", "end_time", "mode_name")
-
-    @property
-    def start_time(self) -> str:
-        return f"{self.start_hour:02d}:{self.start_min:02d}"
-
-    @property
-    def end_time(self) -> str:
-        return f"{self.end_hour:02d}:{self.end_min:02d}"
 
     @property
     def mode_name(self) -> str:
@@ -208,7 +217,7 @@ class OtaCommitPayload(_Model):
     sw_version = _Int("swVersion")
 
 
-class TOUPeriod(_Model):
+class TOUPeriod(_TimeWindow, _Model):
     """One TOU period: months (``season`` bits), weekdays (``week`` bits), a time window
     and a price range (integers scaled by ``10 ** decimal_point``)."""
 
@@ -223,14 +232,6 @@ class TOUPeriod(_Model):
     decimal_point = _Int("decimalPoint", default=5)
 
     _extra_dump = ("start_time", "end_time", "decoded_price_min", "decoded_price_max")
-
-    @property
-    def start_time(self) -> str:
-        return f"{self.start_hour:02d}:{self.start_min:02d}"
-
-    @property
-    def end_time(self) -> str:
-        return f"{self.end_hour:02d}:{self.end_min:02d}"
 
     @property
     def decoded_price_min(self) -> float:

@@ -111,6 +111,18 @@ def _read_fields(item: Any, fields: tuple[tuple[str, int, int], ...]) -> tuple[i
     return tuple(values)
 
 
+def _program(use: Any, entries: Any) -> tuple[int, list[tuple[int, ...]]] | None:
+    """A reservation-style program write: the use flag (1 off, 2 on) and entries of the
+    reservation's six fields; ``None`` if the flag or any entry is invalid."""
+    flag = _int(use)
+    if flag not in (OFF, ON) or not isinstance(entries, list):
+        return None
+    rows = [_read_fields(entry, RESERVATION_FIELDS) for entry in entries]
+    if any(row is None for row in rows):
+        return None
+    return flag, [row for row in rows if row is not None]
+
+
 def initial_status() -> dict[str, Any]:
     """Every DeviceStatus key: a 50-gallon unit (feature ``volumeCode`` 65) in Energy Saver,
     idle, tank at 139.1 °F."""
@@ -284,13 +296,10 @@ class DeviceState:
         """A reservation write (16777226): ``reservationUse`` (1 off, 2 on) and the whole
         program. ``False`` (nothing changed) if the use flag or any entry is invalid."""
         self.advance()
-        use = _int(use)
-        if use not in (OFF, ON) or not isinstance(entries, list):
+        program = _program(use, entries)
+        if program is None:
             return False
-        parsed = [_read_fields(entry, RESERVATION_FIELDS) for entry in entries]
-        rows = [entry for entry in parsed if entry is not None]
-        if len(rows) != len(parsed):
-            return False
+        use, rows = program
         self.reservation_use, self.reservations = use, rows
         self.status["programReservationUse"] = use
         self.applied.append((RESERVATION_WRITE, [use, len(rows)]))
@@ -305,13 +314,10 @@ class DeviceState:
         """A weekly program write (33554438): ``reservationUse`` (1 off, 2 on) and the
         entries (the reservation's six fields). ``False`` (nothing changed) if invalid."""
         self.advance()
-        use = _int(use)
-        if use not in (OFF, ON) or not isinstance(entries, list):
+        program = _program(use, entries)
+        if program is None:
             return False
-        parsed = [_read_fields(entry, RESERVATION_FIELDS) for entry in entries]
-        rows = [entry for entry in parsed if entry is not None]
-        if len(rows) != len(parsed):
-            return False
+        use, rows = program
         self.weekly_use, self.weekly = use, rows
         self.applied.append((RESERVATION_WEEKLY, [use, len(rows)]))
         return True
