@@ -6,7 +6,8 @@ nwp500-python 9.3.0's names and import paths.
 
 Everything public is imported here, at ``import nwp500``: afterwards no public name,
 module or method imports anything (Home Assistant flags imports inside its event loop).
-Only the simulator (``nwp500.simulator``, a separate tool) is left out.
+Only the tools beside the library are left out: the simulator (``nwp500.simulator``) and the
+command (``nwp500.cli``, ``python -m nwp500``).
 """
 
 from __future__ import annotations
