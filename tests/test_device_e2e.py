@@ -14,6 +14,43 @@ from nwp500 import NavienAPIClient, NavienAuthClient, NavienMqttClient, Periodic
 from nwp500.mqtt_events import MqttClientEvents
 
 
+def test_status_setpoint_and_a_command_queued_through_an_outage(simulator) -> None:
+    async def scenario():
+        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
+            device = (await NavienAPIClient(auth, base_url=simulator.api_base_url).list_devices())[0]
+            client = NavienMqttClient(auth, config=sim_config(simulator))
+            statuses: asyncio.Queue = asyncio.Queue()
+            resumed = asyncio.Event()
+            client.on("connection_resumed", lambda e: resumed.set())
+            await client.connect()
+            try:
+                await client.subscribe_device_status(device, statuses.put_nowait)
+                await client.request_device_status(device)
+                status = await next_matching(statuses)
+                assert status.mac_address == device.device_info.mac_address
+                assert isinstance(status.dhw_temperature_setting, float)
+
+                assert await client.set_dhw_temperature(device, 140.0) > 0
+                status = await next_matching(statuses, lambda s: s.dhw_temperature_setting == 140.0)
+
+                # Cut the link: the command goes to the offline queue and reaches the device after.
+                interrupted = asyncio.Event()
+                client.on("connection_interrupted", lambda e: interrupted.set())
+                await asyncio.to_thread(simulator.refuse_connect)
+                await asyncio.to_thread(simulator.drop)
+                await asyncio.wait_for(interrupted.wait(), 10)
+                assert await client.set_dhw_temperature(device, 130.0) == 0
+                assert client.queued_commands_count >= 1
+                await asyncio.to_thread(simulator.allow_connect)
+                await asyncio.wait_for(resumed.wait(), 20)
+                await client.request_device_status(device)
+                status = await next_matching(statuses, lambda s: abs(s.dhw_temperature_setting - 130.1) < 0.05)
+            finally:
+                await client.disconnect()
+
+    run(scenario(), timeout=120)
+
+
 class _HaManager:
     """The shape of ha_nwp500's MqttManager: bound-method listeners added with on() and
     removed with off() through fresh bound-method objects."""
