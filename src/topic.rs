@@ -26,7 +26,9 @@ fn common(topic: &str, what: &str) -> Result<(), String> {
 pub fn check_name(topic: &str) -> Result<(), String> {
     common(topic, "topic")?;
     if topic.contains(['+', '#']) {
-        return Err(format!("topic {topic:?} must not contain the wildcards '+' or '#' (only subscriptions may)"));
+        // Topics carry the device's MAC address: errors show them redacted.
+        let shown = crate::redact::topic(topic);
+        return Err(format!("topic '{shown}' must not contain the wildcards '+' or '#' (only subscriptions may)"));
     }
     Ok(())
 }
@@ -34,13 +36,14 @@ pub fn check_name(topic: &str) -> Result<(), String> {
 /// A topic filter a SUBSCRIBE may carry: `+` fills a whole level, `#` is the whole last level.
 pub fn check_filter(filter: &str) -> Result<(), String> {
     common(filter, "topic filter")?;
+    let shown = || crate::redact::topic(filter);
     let levels: Vec<&str> = filter.split('/').collect();
     for (i, level) in levels.iter().enumerate() {
         if level.contains('#') && (*level != "#" || i + 1 != levels.len()) {
-            return Err(format!("topic filter {filter:?}: '#' must be the whole last level"));
+            return Err(format!("topic filter '{}': '#' must be the whole last level", shown()));
         }
         if level.contains('+') && *level != "+" {
-            return Err(format!("topic filter {filter:?}: '+' must fill a whole level"));
+            return Err(format!("topic filter '{}': '+' must fill a whole level", shown()));
         }
     }
     Ok(())
@@ -86,6 +89,9 @@ mod tests {
         assert!(check_name(&"x".repeat(65_536)).is_err());
         assert!(check_payload(MAX_PAYLOAD_BYTES).is_ok());
         assert!(check_payload(MAX_PAYLOAD_BYTES + 1).is_err());
+        for bad in [check_name("cmd/52/navilink-04786332fca0/#"), check_filter("cmd/52/navilink-04786332fca0/#/x")] {
+            assert!(!bad.unwrap_err().contains("04786332fca0"), "a MAC address in an error");
+        }
     }
 
     #[test]

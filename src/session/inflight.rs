@@ -193,7 +193,7 @@ impl Inflight {
     pub fn subscribe_acked(&mut self, pkid: u16, granted: bool) -> Option<SubAcked> {
         let s = self.subscribes.take_assigned(pkid)?;
         for reply in s.replies {
-            let result = if granted { Ok(pkid) } else { Err(OpError::Rejected(format!("broker refused subscription to {:?}", s.topic))) };
+            let result = if granted { Ok(pkid) } else { Err(OpError::Rejected(format!("broker refused subscription to '{}'", crate::redact::topic(&s.topic)))) };
             let _ = reply.send(result);
         }
         Some(SubAcked { topic: s.topic, granted, restore: s.restore, withdrawn: s.withdrawn })
