@@ -290,3 +290,31 @@ def test_a_manual_connect_after_giving_up_starts_a_fresh_budget(broker, fault_pr
         await client.disconnect()
 
     run(scenario(), 60)
+
+
+def test_a_typed_subscription_lost_on_restore_can_be_made_again(broker, fault_proxy):
+    """The typed subscribe_* helpers remember callback -> wrapper; that memory must not answer
+    "already subscribed" for a topic the broker refused to restore."""
+    from types import SimpleNamespace
+
+    proxy = fault_proxy()
+    device = SimpleNamespace(device_info=SimpleNamespace(device_type=52, mac_address="04786332fca0",
+                                                         additional_value="x"))
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+        rec = EventRecorder(client, events=("connection_resumed", "subscription_lost"))
+        await client.connect()
+        callback = rec.message_callback("schedule")
+        assert await client.subscribe_reservation_response(device, callback) > 0
+        assert await client.subscribe_reservation_response(device, callback) == 0  # 9.3.0: once
+        proxy.trip("down", "SUBACK", "refuse")
+        proxy.close_all()
+        await rec.wait_count("subscription_lost", 1, 20)
+        await rec.wait_count("connection_resumed", 1, 20)
+        assert client._subscription_manager.subscriptions == {}
+        assert await client.subscribe_reservation_response(device, callback) > 0
+        assert len(client._subscription_manager.subscriptions) == 1
+        await client.disconnect()
+
+    run(scenario(), 60)

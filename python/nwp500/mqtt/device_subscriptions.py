@@ -130,15 +130,20 @@ class DeviceSubscriptionsMixin:
         self, topic: str, kind: str, callback: Any, wrapper: Callable[[str, dict[str, Any]], None]
     ) -> int:
         """Register ``wrapper`` for ``callback``; a callback already registered for this
-        topic and kind is not registered twice (returns 0, as 9.3.0 does)."""
+        topic and kind keeps its first wrapper, so it is not registered twice (returns 0, as
+        9.3.0 does).
+
+        ``_wrappers`` only maps a callback to its wrapper, for unsubscribing: whether the topic
+        is subscribed is the session's to say. So the subscribe always goes through; after a
+        ``subscription_lost`` it subscribes again instead of answering 0 from memory."""
         key = (topic, kind, callback)
-        if key in self._wrappers:
-            return 0
-        self._wrappers[key] = wrapper
+        known = key in self._wrappers
+        wrapper = self._wrappers.setdefault(key, wrapper)
         try:
             return await self.subscribe(topic, wrapper)
         except BaseException:
-            self._wrappers.pop(key, None)
+            if not known:
+                self._wrappers.pop(key, None)
             raise
 
     async def _unsubscribe_wrapped(self, topic: str, kind: str, callback: Any) -> int:
