@@ -3,7 +3,7 @@
 //! ```text
 //! python      bindings: pyo3 classes, the loop bridge       (only layer that knows Python)
 //! session     the one reconnect authority, offline queue, in-flight tracking
-//! transport   endpoints, TLS trust, SigV4 websocket URLs
+//! transport   endpoints, SigV4 websocket URLs; tls: the one TLS stack (rustls + ring)
 //! config, backoff, queue, drop_cause, sigv4, topic, ...     pure logic, unit-tested
 //! ```
 //!
@@ -34,6 +34,7 @@ pub mod redact;
 pub mod session;
 pub mod sigv4;
 pub mod timefmt;
+pub mod tls;
 pub mod topic;
 pub mod transport;
 

@@ -1,7 +1,6 @@
 //! Where and how to connect: endpoint parsing, the per-attempt rumqttc options, TLS trust, and
 //! the SigV4-signed websocket URL for AWS IoT.
 
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use rumqttc::{MqttOptions, NetworkOptions, TlsConfiguration, Transport};
@@ -9,6 +8,7 @@ use rumqttc::{MqttOptions, NetworkOptions, TlsConfiguration, Transport};
 use crate::config::ConnectionSettings;
 use crate::sigv4::{presign_query, AwsCredentials, PresignRequest, IOT_SERVICE};
 use crate::timefmt::UtcTime;
+use crate::tls;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -151,8 +151,8 @@ pub fn attempt_options(
     let transport = match ep.scheme {
         Scheme::Mqtt => Transport::Tcp,
         Scheme::Ws => Transport::Ws,
-        Scheme::Mqtts => Transport::Tls(TlsConfiguration::Rustls(tls_config(false)?)),
-        Scheme::Wss => Transport::Wss(TlsConfiguration::Rustls(tls_config(true)?)),
+        Scheme::Mqtts => Transport::Tls(TlsConfiguration::Rustls(tls::mqtt_config(false)?)),
+        Scheme::Wss => Transport::Wss(TlsConfiguration::Rustls(tls::mqtt_config(true)?)),
     };
     options.set_transport(transport);
 
@@ -160,37 +160,6 @@ pub fn attempt_options(
     network.set_tcp_nodelay(true);
     network.set_connection_timeout(settings.operation_timeout.as_secs().max(1));
     Ok((options, network))
-}
-
-/// The trust store: the system's, read through rustls-native-certs, which honours
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`. Cached per value of those variables because reading a
-/// certificate directory costs milliseconds on every attempt otherwise.
-fn tls_config(websocket_alpn: bool) -> Result<Arc<rustls::ClientConfig>, String> {
-    type Cache = Option<((Option<String>, Option<String>), Arc<rustls::RootCertStore>)>;
-    static ROOTS: Mutex<Cache> = Mutex::new(None);
-    let key = (std::env::var("SSL_CERT_FILE").ok(), std::env::var("SSL_CERT_DIR").ok());
-    let roots = {
-        let mut cache = ROOTS.lock().unwrap_or_else(|p| p.into_inner());
-        match cache.as_ref() {
-            Some((k, roots)) if *k == key => roots.clone(),
-            _ => {
-                let loaded = rustls_native_certs::load_native_certs();
-                let mut store = rustls::RootCertStore::empty();
-                let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
-                if added == 0 {
-                    return Err(format!("no trusted CA certificates found ({} errors)", loaded.errors.len()));
-                }
-                let roots = Arc::new(store);
-                *cache = Some((key, roots.clone()));
-                roots
-            }
-        }
-    };
-    let mut config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
-    if websocket_alpn {
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    }
-    Ok(Arc::new(config))
 }
 
 #[cfg(test)]

@@ -633,6 +633,32 @@ def test_unreachable_host_fails_fast_and_is_retriable():
     run(main(), 60)
 
 
+def test_rest_over_https_trusts_what_ssl_cert_file_names(test_ca, monkeypatch):
+    """REST shares MQTT's TLS stack (rustls + ring, roots from rustls-native-certs): a server
+    signed by the CA that SSL_CERT_FILE names is trusted, one signed by another CA is refused
+    with a certificate error, and nothing reaches the handler over the refused link."""
+    from support import TestCA
+
+    server = FakeHttp((200, sign_in_body(), "application/json"), tls=test_ca)
+    try:
+        async def sign_in() -> None:
+            async with NavienAuthClient("me@example.com", "pw", base_url=server.url, timeout=5) as auth:
+                assert auth.current_tokens.access_token == "acc-1"
+
+        monkeypatch.setenv("SSL_CERT_FILE", test_ca.bundle_path)
+        run(sign_in(), 30)
+        assert len(server.requests) == 1 and server.requests[0][1].endswith("/user/sign-in")
+
+        with TestCA() as stranger:
+            monkeypatch.setenv("SSL_CERT_FILE", stranger.ca_path)
+            with pytest.raises(AuthenticationError) as info:
+                run(sign_in(), 30)
+        assert "certificate" in str(info.value).lower(), str(info.value)
+        assert len(server.requests) == 1
+    finally:
+        server.close()
+
+
 @pytest.mark.parametrize("mode", ["silent", "hangup"])
 def test_a_server_that_never_answers_is_bounded_by_timeout(fake_http, mode):
     server = fake_http(mode)

@@ -79,6 +79,7 @@ pub struct NavienCloud {
 impl NavienCloud {
     pub fn new(base_url: &str, user_id: &str, password: &str, timeout: Duration, stored: Option<Tokens>) -> Result<Self, CloudError> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::rest_config())
             .timeout(timeout)
             .connect_timeout(timeout)
             .tcp_nodelay(true)

@@ -24,6 +24,7 @@ fn api_error(message: String, status: Option<u16>, response: Option<Value>, retr
 impl OpenEi {
     pub fn new(url: &str, api_key: &str, timeout: Duration) -> Result<Self, CloudError> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(crate::tls::rest_config())
             .timeout(timeout)
             .connect_timeout(timeout)
             .build()

@@ -20,7 +20,14 @@ class FakeHttp:
     (close right after reading the request). ``requests`` records what arrived:
     ``(method, path_with_query, lowercased headers, body bytes)``."""
 
-    def __init__(self, handler: Handler | tuple | str) -> None:
+    def __init__(self, handler: Handler | tuple | str, tls: Any = None) -> None:
+        """``tls``: a :class:`~support.tlsca.TestCA` to serve HTTPS with its server certificate."""
+        self._tls = None
+        if tls is not None:
+            import ssl
+
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(tls.cert_path, tls.key_path)
         if not callable(handler):
             fixed = handler
             handler = lambda *_: fixed  # noqa: E731
@@ -40,6 +47,8 @@ class FakeHttp:
 
     @property
     def url(self) -> str:
+        if self._tls is not None:  # the test CA's certificate names localhost
+            return f"https://localhost:{self.port}/api/v2.1"
         return f"http://127.0.0.1:{self.port}/api/v2.1"
 
     def _accept_loop(self) -> None:
@@ -55,6 +64,8 @@ class FakeHttp:
     def _serve(self, conn: socket.socket) -> None:
         try:
             conn.settimeout(10)
+            if self._tls is not None:
+                conn = self._tls.wrap_socket(conn, server_side=True)
             data = b""
             while b"\r\n\r\n" not in data:
                 chunk = conn.recv(65536)
