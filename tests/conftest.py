@@ -32,6 +32,14 @@ from support import FaultProxy, Mosquitto, NetNamespace, TestCA, WsMosquitto  # 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a test that takes seconds (deselect: -m 'not slow')")
+    # scripts/matrix runs the suite against an installed wheel: make sure that is what the
+    # tests import, not the source tree beside them.
+    if os.environ.get("NWP500_EXPECT_INSTALLED"):
+        import nwp500
+
+        source = os.path.join(os.path.dirname(_HERE), "python")
+        if os.path.abspath(nwp500.__file__).startswith(source + os.sep):
+            raise pytest.UsageError(f"NWP500_EXPECT_INSTALLED: nwp500 came from {nwp500.__file__}")
 
 
 @pytest.hookimpl(hookwrapper=True)
