@@ -182,6 +182,7 @@ class Simulator:
             "front": self.front.snapshot() if self.front else None,
             "credentials": self.store.snapshot(),
             "rest_calls": dict(self.api.calls),
+            "tou_plans": {mac: plan["touInfo"] for mac, plan in self.api.tou_plans.items()},
             "devices": [d.snapshot() for d in self.devices_emulated],
             "faults": list(self.fault_log[-50:]),
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Sequence
 
+from ..encoding import encode_week_bitfield
 from .device import DeviceSpec
 from .httpio import HttpError, Request, Response, json_response
 from .tokens import AuthFailure, CredentialStore
@@ -58,6 +59,28 @@ def tou_object(spec: DeviceSpec) -> dict[str, Any]:
                         "schedule": [{"season": 4095, "interval": [off_peak, peak]}]}}
 
 
+EVERY_DAY = encode_week_bitfield(["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"])
+WEEKDAYS = encode_week_bitfield(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+
+
+def converted_plan(item: Any) -> dict[str, Any]:
+    """What ``POST /device/tou/convert`` makes of one OpenEI rate plan: the plan's utility and
+    name, all year, weekdays 16:00-21:00 at its highest energy rate and the rest at its lowest
+    (prices with five decimals, as the real service answers)."""
+    item = item if isinstance(item, dict) else {}
+    rates = [float(tier["rate"]) for period in item.get("energyratestructure") or [] if isinstance(period, list)
+             for tier in period if isinstance(tier, dict) and isinstance(tier.get("rate"), (int, float))]
+    low, high = (min(rates), max(rates)) if rates else (0.25, 0.45)
+
+    def period(week: int, start: int, end: int, price: float) -> dict[str, Any]:
+        return {"week": week, "startHour": start, "startMinute": 0, "endHour": end, "endMinute": 59,
+                "priceMin": round(price * 100000), "priceMax": round(price * 100000), "decimalPoint": 5}
+
+    return {"utility": str(item.get("utility", "")), "name": str(item.get("name", "")),
+            "schedule": [{"season": 4095, "interval": [period(EVERY_DAY, 0, 15, low), period(WEEKDAYS, 16, 20, high),
+                                                        period(EVERY_DAY, 21, 23, low)]}]}
+
+
 Route = Callable[[Request], Awaitable[Response]]
 
 
@@ -68,6 +91,7 @@ class NavienApi:
         self.store = store
         self.devices = list(devices)
         self.push_tokens: dict[str, str] = {}
+        self.tou_plans: dict[str, dict[str, Any]] = {}    # MAC -> what PUT /device/tou stored
         self.calls: dict[str, int] = {}
         self._routes: dict[tuple[str, str], Route] = {
             ("POST", "/user/sign-in"): self.sign_in,
@@ -76,6 +100,8 @@ class NavienApi:
             ("POST", "/device/info"): self.device_info,
             ("POST", "/device/firmware/info"): self.firmware_info,
             ("GET", "/device/tou"): self.tou_info,
+            ("PUT", "/device/tou"): self.tou_update,
+            ("POST", "/device/tou/convert"): self.tou_convert,
             ("POST", "/app/update-push-token"): self.push_token,
         }
 
@@ -153,7 +179,36 @@ class NavienApi:
         if self._user(req) is None:
             return error(401, "Unauthorized")
         spec = self._device(req.query.get("macAddress"))
-        return ok(tou_object(spec)) if spec else error(404, "NOT_FOUND")
+        if spec is None:
+            return error(404, "NOT_FOUND")
+        return ok(self.tou_plans.get(spec.mac_address) or tou_object(spec))
+
+    async def tou_convert(self, req: Request) -> Response:
+        if self._user(req) is None:
+            return error(401, "Unauthorized")
+        source = self._body(req).get("sourceData")
+        if not isinstance(source, list):
+            return error(400, "BAD_REQUEST")
+        return ok({"touInfo": [converted_plan(item) for item in source]})
+
+    async def tou_update(self, req: Request) -> Response:
+        if self._user(req) is None:
+            return error(401, "Unauthorized")
+        body = self._body(req)
+        spec = self._device(body.get("macAddress"))
+        info = body.get("touInfo")
+        if spec is None:
+            return error(404, "NOT_FOUND")
+        if not isinstance(info, dict):
+            return error(400, "BAD_REQUEST")
+        stored = {"registerPath": str(body.get("registerPath") or "wifi"),
+                  "sourceType": str(body.get("sourceType") or "openei"),
+                  "touInfo": {"controllerId": spec.serial_number, "manufactureId": spec.serial_number,
+                              "name": info.get("name"), "utility": info.get("utility"),
+                              "zipCode": body.get("zipCode", info.get("zipCode")),
+                              "schedule": info.get("schedule") or []}}
+        self.tou_plans[spec.mac_address] = stored
+        return ok(stored)
 
     async def push_token(self, req: Request) -> Response:
         user = self._user(req)
