@@ -28,6 +28,7 @@ pub mod config;
 pub mod contain;
 pub mod diagnostics;
 pub mod drop_cause;
+pub mod host;
 pub mod protocol;
 pub mod queue;
 pub mod redact;

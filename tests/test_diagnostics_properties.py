@@ -32,7 +32,7 @@ from nwp500.exceptions import ConnectionDropError
 
 BUCKETS = {"1", "2-5", "6-10", "11+"}
 EXPORT_KEYS = ["timestamp", "metrics", "recent_drops", "recent_connections", "aws_error_counts",
-               "session_history_summary", "drop_causes", "analysis"]
+               "session_history_summary", "drop_causes", "system_events", "analysis"]
 EPS = 1e-9  # the average is a float division: allow for its last-bit rounding only
 
 # -------------------------------------------------------------------------- strategies

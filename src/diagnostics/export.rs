@@ -71,7 +71,7 @@ pub fn analysis_value(a: &super::Analysis) -> Value {
     json!({
         "pattern": a.pattern.as_str(),
         "likely_cause": a.pattern.likely_cause(),
-        "recommendation": a.pattern.recommendation(),
+        "recommendation": a.recommendation(),
         "evidence": {
             "drops_analyzed": e.drops_analyzed,
             "intervals_seconds": e.intervals_seconds.iter().map(|x| num(*x)).collect::<Vec<_>>(),
@@ -83,8 +83,25 @@ pub fn analysis_value(a: &super::Analysis) -> Value {
             "system_events": e.system_events,
             "clock_jumps": e.clock_jumps,
             "drops_near_system_events": e.drops_near_system_events,
+            "host_events_near_drops": e.host_events_near_drops.iter().map(|d| json!({
+                "drop_timestamp": d.drop_timestamp,
+                "events": d.events.iter().map(|n| json!({
+                    "kind": n.kind,
+                    "detail": n.detail,
+                    "seconds_before_drop": num(n.seconds_before_drop),
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "host_monitored": e.host_monitored,
+            "drops_with_healthy_path": e.drops_with_healthy_path,
         },
     })
+}
+
+/// The newest system events an export carries (the collector keeps `max_events_retained`).
+pub const EXPORTED_SYSTEM_EVENTS: usize = 200;
+
+pub fn system_event_value(e: &super::SystemEvent) -> Value {
+    json!({"timestamp": e.timestamp, "kind": e.kind, "detail": e.detail})
 }
 
 pub fn to_json(c: &mut Collector) -> String {
@@ -99,6 +116,7 @@ pub fn to_json(c: &mut Collector) -> String {
         "aws_error_counts": c.aws_error_counts(),
         "session_history_summary": {"total_sessions": c.total_sessions(), "sample_durations": sample},
         "drop_causes": c.drop_causes(),
+        "system_events": c.recent_system_events(EXPORTED_SYSTEM_EVENTS).iter().map(system_event_value).collect::<Vec<_>>(),
         "analysis": analysis_value(&c.analyze()),
     });
     serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_string())

@@ -10,7 +10,7 @@ mod export;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Instant, SystemTime};
 
-pub use analysis::{analyze, Analysis, Pattern};
+pub use analysis::{analyze, analyze_with_probes, Analysis, DropNearEvents, NearEvent, Pattern};
 
 /// Single records as JSON text, for bindings that hand them on as dicts.
 pub fn export_drop(d: &DropRecord) -> String {
@@ -24,6 +24,9 @@ pub fn export_metrics(m: &Metrics) -> String {
 }
 pub fn export_analysis(a: &Analysis) -> String {
     export::analysis_value(a).to_string()
+}
+pub fn export_system_event(e: &SystemEvent) -> String {
+    export::system_event_value(e).to_string()
 }
 
 use crate::timefmt::UtcTime;
@@ -138,6 +141,8 @@ pub struct Collector {
     connections: VecDeque<ConnectionRecord>,
     sessions: VecDeque<f64>,
     system_events: VecDeque<SystemEvent>,
+    /// (monotonic time, healthy) of each path probe a host monitor made.
+    path_probes: VecDeque<(f64, bool)>,
     recent_publishes: VecDeque<f64>,
     session_start: Option<f64>,
     last_drop_at: Option<f64>,
@@ -173,6 +178,7 @@ impl Collector {
             connections: VecDeque::new(),
             sessions: VecDeque::new(),
             system_events: VecDeque::new(),
+            path_probes: VecDeque::new(),
             recent_publishes: VecDeque::new(),
             session_start: None,
             last_drop_at: None,
@@ -342,6 +348,16 @@ impl Collector {
         self.push_system_event(now, kind, detail.to_string());
     }
 
+    /// A host monitor's probe of the path to the endpoint (DNS and a TCP connect).
+    pub fn record_path_probe(&mut self, healthy: bool) {
+        let now = self.clock.now().mono;
+        push_bounded(&mut self.path_probes, (now, healthy), self.max_events_retained);
+    }
+
+    pub fn drop_count(&self) -> u64 {
+        self.metrics.total_connection_drops
+    }
+
     pub fn metrics(&mut self) -> Metrics {
         let now = self.tick();
         if let Some(start) = self.session_start {
@@ -376,6 +392,10 @@ impl Collector {
         self.system_events.iter().cloned().collect()
     }
 
+    pub fn recent_system_events(&self, limit: usize) -> Vec<SystemEvent> {
+        tail(&self.system_events, limit)
+    }
+
     pub fn session_durations(&self) -> Vec<f64> {
         self.sessions.iter().copied().collect()
     }
@@ -393,7 +413,8 @@ impl Collector {
     }
 
     pub fn analyze(&self) -> Analysis {
-        analyze(&self.drops.iter().cloned().collect::<Vec<_>>(), &self.system_events())
+        let probes: Vec<(f64, bool)> = self.path_probes.iter().copied().collect();
+        analyze_with_probes(&self.drops.iter().cloned().collect::<Vec<_>>(), &self.system_events(), &probes)
     }
 
     pub fn export_json(&mut self) -> String {

@@ -172,3 +172,67 @@ fn patterns() {
     c.record_drop(hangup());
     assert_eq!(c.analyze().pattern, Pattern::InsufficientData);
 }
+
+#[test]
+fn host_events_name_the_drops_they_precede_and_a_healthy_path_points_at_the_server() {
+    // Three drops, each 2 s after a link change; the drop's own tcp_stats note is not a cause.
+    let (mut c, clock) = collector(100);
+    for i in 0..3 {
+        clock.advance(100.0);
+        c.record_path_probe(true);
+        c.record_system_event("link", &format!("wlan0 up -> down ({i})"));
+        clock.advance(2.0);
+        c.record_drop(hangup());
+        c.record_system_event("tcp_stats", "in the 60 s before the drop: retransmitted segments +4");
+    }
+    let a = c.analyze();
+    assert_eq!(a.pattern, Pattern::DuringSystemEvents);
+    assert_eq!(a.evidence.drops_near_system_events, 3);
+    let near = &a.evidence.host_events_near_drops;
+    assert_eq!(near.len(), 3);
+    assert!(near.iter().all(|d| d.events.iter().all(|e| e.kind == "link")), "{near:?}");
+    assert!((near[2].events[0].seconds_before_drop - 2.0).abs() < 1e-9);
+    assert!(a.recommendation().contains("Host events near 3 of 3 drops: link (3)"));
+    assert_eq!(a.evidence.drops_with_healthy_path, 0);
+
+    // Three drops with only healthy probes around them and no host event: the server side.
+    let (mut c, clock) = collector(100);
+    for _ in 0..3 {
+        clock.advance(90.0);
+        c.record_path_probe(true);
+        clock.advance(30.0);
+        c.record_drop(hangup());
+        c.record_system_event("tcp_stats", "in the 60 s before the drop: retransmitted segments +0");
+    }
+    let a = c.analyze();
+    assert_eq!(a.evidence.drops_near_system_events, 0);
+    assert!(a.evidence.host_monitored);
+    assert_eq!(a.evidence.drops_with_healthy_path, 3);
+    assert!(a.recommendation().contains("the server side closed the link"), "{}", a.recommendation());
+
+    // A failed probe near a drop makes the path unhealthy; without a monitor nothing is claimed.
+    let (mut c, clock) = collector(100);
+    clock.advance(10.0);
+    c.record_path_probe(false);
+    clock.advance(1.0);
+    c.record_drop(hangup());
+    assert_eq!(c.analyze().evidence.drops_with_healthy_path, 0);
+    let (mut c, _) = collector(100);
+    c.record_drop(hangup());
+    let a = c.analyze();
+    assert!(!a.evidence.host_monitored);
+    assert!(!a.recommendation().contains("server side"));
+}
+
+#[test]
+fn exports_carry_the_newest_system_events_bounded() {
+    let (mut c, _) = collector(1000);
+    for i in 0..(export::EXPORTED_SYSTEM_EVENTS + 50) {
+        c.record_system_event("dns", &format!("event {i}"));
+    }
+    let v: serde_json::Value = serde_json::from_str(&c.export_json()).unwrap();
+    let events = v["system_events"].as_array().unwrap();
+    assert_eq!(events.len(), export::EXPORTED_SYSTEM_EVENTS);
+    assert_eq!(events.last().unwrap()["detail"], format!("event {}", export::EXPORTED_SYSTEM_EVENTS + 49));
+    assert_eq!(events[0]["kind"], "dns");
+}

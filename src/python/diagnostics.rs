@@ -8,6 +8,8 @@ use pyo3::types::PyDict;
 
 use super::callables;
 use crate::diagnostics::{Collector, DropInput, SystemClock};
+use crate::host::{HostMonitor, HostMonitorConfig};
+use crate::transport::Endpoint;
 
 pub type SharedCollector = Arc<Mutex<Collector>>;
 
@@ -18,6 +20,8 @@ pub fn new_collector(max_events_retained: usize) -> SharedCollector {
 #[pyclass(module = "nwp500._core", name = "DiagnosticsCore")]
 pub struct DiagnosticsCore {
     pub(crate) inner: SharedCollector,
+    /// The host-signal sampler feeding `inner`, while one runs.
+    host_monitor: Mutex<Option<HostMonitor>>,
 }
 
 fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -25,6 +29,10 @@ fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 }
 
 impl DiagnosticsCore {
+    pub(crate) fn wrap(inner: SharedCollector) -> Self {
+        Self { inner, host_monitor: Mutex::new(None) }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Collector> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -40,7 +48,7 @@ impl DiagnosticsCore {
                 "max_events_retained must be >= 1, got {max_events_retained}"
             )));
         }
-        Ok(Self { inner: new_collector(max_events_retained as usize) })
+        Ok(Self::wrap(new_collector(max_events_retained as usize)))
     }
 
     #[getter]
@@ -144,6 +152,38 @@ impl DiagnosticsCore {
                 Ok(d)
             })
             .collect()
+    }
+
+    /// The newest `limit` system events (0: all retained), oldest first.
+    fn recent_system_events<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let events = self.lock().recent_system_events(limit);
+        events.iter().map(|e| json_to_py(py, &crate::diagnostics::export_system_event(e))).collect()
+    }
+
+    /// Starts (or restarts with new settings) the host-signal sampler for `endpoint`; returns
+    /// the signals this host cannot give, each with its reason.
+    fn start_host_monitor(&self, interval: f64, endpoint: &str) -> PyResult<Vec<String>> {
+        if !(interval.is_finite() && (0.5..=86_400.0).contains(&interval)) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "interval must be between 0.5 and 86400 seconds, got {interval}"
+            )));
+        }
+        let parsed = Endpoint::parse(endpoint).map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("endpoint: {e}")))?;
+        let config = HostMonitorConfig { interval: std::time::Duration::from_secs_f64(interval), host: parsed.host, port: parsed.port };
+        let monitor = HostMonitor::start(super::runtime::handle(), config, self.inner.clone());
+        let unavailable = monitor.unavailable.clone();
+        // Replacing the old one drops it, which stops it.
+        *self.host_monitor.lock().unwrap_or_else(|p| p.into_inner()) = Some(monitor);
+        Ok(unavailable)
+    }
+
+    fn stop_host_monitor(&self) {
+        self.host_monitor.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    #[getter]
+    fn host_monitor_running(&self) -> bool {
+        self.host_monitor.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|m| m.is_running())
     }
 
     fn analyze<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -5,6 +5,7 @@ Shared by ``nwp500 monitor`` and the guide's example through :mod:`.monitor`."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import logging
@@ -83,17 +84,15 @@ def append_csv(path: Path, status: Any) -> None:
 
 # -- exports ---------------------------------------------------------------------------------------
 
-def export(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, output_dir: Path,
-           state: Any = None) -> Path | None:
+async def export(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, output_dir: Path,
+                 state: Any = None) -> Path | None:
     """Write both collectors' JSON and the HTML report, log the summary and the pattern
-    analysis; returns the report's path (``None`` if it could not be written)."""
+    analysis; returns the report's path (``None`` if it could not be written). The collectors
+    are read on the loop; the files are written, and the report rendered, in a worker thread."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    text = client.diagnostics.export_json()
-    own = output_dir / f"diagnostics_{stamp}.json"
-    own.write_text(text, encoding="utf-8")
-    guide = output_dir / f"guide_hooks_{stamp}.json"
-    guide.write_text(hooks.export_json(), encoding="utf-8")
+    text, guide_text = client.diagnostics.export_json(), hooks.export_json()
+    own, guide = output_dir / f"diagnostics_{stamp}.json", output_dir / f"guide_hooks_{stamp}.json"
+    report = await asyncio.to_thread(_write, output_dir, own, text, guide, guide_text)
     log.info("--- export: %s (client's collector), %s (guide-style hooks)", own, guide)
     client.diagnostics.print_summary()
     analysis = client.diagnostics.analyze()
@@ -103,16 +102,24 @@ def export(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, output_dir
     evidence = {k: v for k, v in analysis.evidence.items() if v not in (None, [], {})}
     if evidence:
         log.info("    evidence:      %s", json.dumps(evidence, default=str)[:600])
-    report: Path | None = (output_dir / REPORT_NAME).resolve()
-    try:
-        Path(str(report)).write_text(render(parse(json.loads(text))), encoding="utf-8")
+    if report is not None:
         log.info("report: %s", report)
-    except (ReportError, OSError) as exc:
-        log.warning("report not written: %s", exc)
-        report = None
     if state is not None:
         state.exports += 1
         state.last_export = datetime.now().strftime("%H:%M:%S")
         state.report_path = report or state.report_path
         state.pattern, state.recommendation = analysis.pattern, analysis.recommendation
+    return report
+
+
+def _write(output_dir: Path, own: Path, text: str, guide: Path, guide_text: str) -> Path | None:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    own.write_text(text, encoding="utf-8")
+    guide.write_text(guide_text, encoding="utf-8")
+    report = (output_dir / REPORT_NAME).resolve()
+    try:
+        report.write_text(render(parse(json.loads(text))), encoding="utf-8")
+    except (ReportError, OSError) as exc:
+        log.warning("report not written: %s", exc)
+        return None
     return report

@@ -15,6 +15,7 @@ each kind about every 15 s. :class:`MonitorState` holds what the live view shows
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import math
 import os
@@ -198,7 +199,7 @@ async def periodic_export(client: NavienMqttClient, hooks: MqttDiagnosticsCollec
         if time.monotonic() > end - 1.0:
             return  # the final export is about to run anyway
         try:
-            export(client, hooks, options.output_dir, state)
+            await export(client, hooks, options.output_dir, state)
         except OSError as exc:
             log.error("export failed: %s", exc)
 
@@ -272,6 +273,10 @@ async def _request_status(client: NavienMqttClient, device: Any) -> None:
         log.warning("status request for %s failed: %s", device_label(device), exc)
 
 
+# One writer thread: appends stay in arrival order and never block the event loop.
+_CSV_WRITER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nwp500-csv")
+
+
 async def _watch_device(client: NavienMqttClient, device: Any, options: MonitorOptions, state: MonitorState) -> None:
     view = state.devices.setdefault(device.device_info.mac_address, DeviceView(device_label(device)))
 
@@ -279,13 +284,16 @@ async def _watch_device(client: NavienMqttClient, device: Any, options: MonitorO
         if isinstance(message, dict) and "response" in message:   # not our own requests echoed back
             state.messages_in += 1
 
-    def on_status(status: Any) -> None:
-        view.status, view.updated = status, time.monotonic()
-        status_log.info("%s", _status_line(view.label, status))
+    def write_csv(status: Any) -> None:
         try:
             append_csv(options.csv_path, status)
         except OSError as exc:
             log.warning("status CSV not written: %s", exc)
+
+    def on_status(status: Any) -> None:
+        view.status, view.updated = status, time.monotonic()
+        status_log.info("%s", _status_line(view.label, status))
+        _CSV_WRITER.submit(write_csv, status)  # file I/O off the loop, rows in order
 
     await client.subscribe_device(device, on_message)
     await client.subscribe_device_status(device, on_status)
@@ -311,6 +319,9 @@ async def monitor(auth_client: NavienAuthClient, options: MonitorOptions, state:
     client = NavienMqttClient(auth_client, config=_hardened_config(), unit_system=options.unit_system)
     state.client = client
     instrument(client, hooks, state, devices)
+    # The guide's by-hand checklist (ping, routes, DNS, retransmits, system log), automated:
+    # host events land beside the drops in the exports and on the report's timeline.
+    client.diagnostics.start_host_monitor()
     state.phase = "connecting"
     await client.connect()
     state.connected_since = time.monotonic()
@@ -336,10 +347,11 @@ async def monitor(auth_client: NavienAuthClient, options: MonitorOptions, state:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         await client.stop_all_periodic_tasks()
+        client.diagnostics.stop_host_monitor()
         await client.disconnect()
 
     log.info("=== final report ===")
-    export(client, hooks, options.output_dir, state)
+    await export(client, hooks, options.output_dir, state)
     m = client.diagnostics.get_metrics()
     log.info("drops: %d, recoveries: %d, by error: %s", m.total_connection_drops,
              m.connection_recovered, dict(m.connection_drops_by_error) or "none")

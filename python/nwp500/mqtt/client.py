@@ -74,7 +74,7 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
             # 9.3.0: the client's unit system becomes the preferred one for decoded values.
             set_unit_system(unit_system)
         self._event_tail: asyncio.Future[None] | None = None
-        self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core)
+        self._diagnostics = MqttDiagnosticsCollector(_core=self._diagnostics_core, _endpoint=self.config.endpoint)
         self._device_state_init()
 
     @property

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, overload
 
 from .._core import DiagnosticsCore, drop_cause_for_error_name
+from ..config import mqtt_endpoint
 
 __all__ = [
     "ConnectionDropEvent",
@@ -164,8 +165,10 @@ class MqttDiagnosticsCollector:
         enable_verbose_logging: bool = False,
         *,
         _core: DiagnosticsCore | None = None,
+        _endpoint: str | None = None,
     ) -> None:
         self._core = _core if _core is not None else DiagnosticsCore(max_events_retained)
+        self._endpoint = _endpoint
         self.enable_verbose_logging = enable_verbose_logging
         self._on_drop_listeners: list[Callable[[ConnectionDropEvent], Any]] = []
 
@@ -240,6 +243,45 @@ class MqttDiagnosticsCollector:
         """Note a host event (suspend, Wi-Fi change, cron job, DHCP renewal, ...) so
         :meth:`analyze` can relate drops to it. Wall-clock jumps are noted automatically."""
         self._core.record_system_event(_text(str(kind)), _text(str(detail)))
+
+    def get_system_events(self, limit: int = 10) -> list[dict[str, str]]:
+        """The newest ``limit`` system events (``0``: all retained), oldest first, each a dict
+        with ``timestamp`` (ISO 8601, UTC), ``kind`` and ``detail``: those recorded with
+        :meth:`record_system_event`, the clock jumps noticed, and the host monitor's."""
+        return self._core.recent_system_events(max(0, int(limit)))
+
+    def start_host_monitor(self, interval: float = 60.0, endpoint: str | None = None) -> None:
+        """Watch the host and the path to the endpoint, recording what changes as system
+        events, so :meth:`analyze` can tell host-side causes of drops from server-side ones.
+
+        Opt-in; off until called. Kinds recorded: ``dns`` (resolution failures, recoveries,
+        address changes), ``tcp_probe`` (a TCP connect to the endpoint failing or working again),
+        ``link``, ``address``, ``route`` (default route), ``wifi`` (association, large signal
+        changes), ``suspend``, ``journal`` (Wi-Fi, DHCP, suspend and cron lines of the systemd
+        journal, when readable), and ``tcp_stats`` after each drop (retransmit and reset
+        counters over the minute before it). Local signals are read every second, the path
+        every ``interval`` seconds and right after a local change or a drop. Where a signal is
+        unavailable (not Linux, a container, no permission) one log line says so.
+
+        ``endpoint`` defaults to the client's (for ``client.diagnostics``) or the Navien
+        AWS IoT endpoint. Calling it again restarts the monitor with the new settings.
+
+        Raises:
+            ValueError: ``interval`` is outside 0.5 s .. 1 day, or ``endpoint`` is invalid.
+        """
+        target = endpoint or self._endpoint or mqtt_endpoint()
+        unavailable = self._core.start_host_monitor(float(interval), target)
+        if unavailable:
+            _logger.info("Host monitor: not available here, going on without: %s", "; ".join(unavailable))
+
+    def stop_host_monitor(self) -> None:
+        """Stop the host monitor (no-op when none runs). The events it recorded stay."""
+        self._core.stop_host_monitor()
+
+    @property
+    def host_monitor_running(self) -> bool:
+        """Whether a host monitor is recording into this collector."""
+        return self._core.host_monitor_running
 
     async def update_metrics(self) -> None:
         """Refresh the current session uptime (``get_metrics()`` does it too)."""

@@ -145,7 +145,7 @@ impl MqttClientCore {
             pending: Mutex::new(HashMap::new()),
             handlers: Mutex::new(Vec::new()),
             last_auth_error: Arc::new(Mutex::new(None)),
-            diagnostics: Py::new(py, DiagnosticsCore { inner: collector })?,
+            diagnostics: Py::new(py, DiagnosticsCore::wrap(collector))?,
         })
     }
 
