@@ -422,3 +422,40 @@ def test_attempt_counter_resets_after_thirty_stable_seconds(fault_proxy) -> None
             await _disconnect(client)
 
     run(scenario(), timeout=90)
+
+
+def test_next_reconnect_in_counts_down_to_the_scheduled_attempt(broker, fault_proxy) -> None:
+    """While an attempt waits out its backoff, next_reconnect_in says how long is left (what
+    nwp500 monitor shows as a countdown); None while connected and while an attempt runs."""
+    proxy = fault_proxy()
+    config = fast_config(proxy.url, initial_reconnect_delay=3.0, max_reconnect_delay=3.0)
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=config)
+        rec = EventRecorder(client)
+        await client.connect()
+        try:
+            assert client.next_reconnect_in is None
+            proxy.refuse(True)
+            proxy.reset_all()
+            await rec.wait_count("connection_interrupted", 1, 10)
+            first = await _until_value(lambda: client.next_reconnect_in)
+            assert 0.0 < first <= 3.0, first
+            await asyncio.sleep(0.5)
+            second = client.next_reconnect_in
+            assert second is not None and second <= first - 0.4, (first, second)
+            proxy.refuse(False)
+            await rec.wait_count("connection_resumed", 1, 15)
+            assert client.next_reconnect_in is None
+        finally:
+            await client.disconnect()
+
+    run(scenario(), timeout=40)
+
+
+async def _until_value(read, timeout: float = 5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (value := read()) is None:
+        assert asyncio.get_running_loop().time() < deadline, "never became set"
+        await asyncio.sleep(0.02)
+    return value

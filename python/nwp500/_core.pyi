@@ -96,6 +96,10 @@ class MqttClientCore:
     @property
     def reconnect_attempts(self) -> int: ...
     @property
+    def next_reconnect_in(self) -> float | None:
+        """Seconds until the next reconnect attempt starts; ``None`` unless one is waiting
+        out its backoff delay."""
+    @property
     def queued_commands_count(self) -> int: ...
     @property
     def dropped_commands_count(self) -> int:

@@ -172,6 +172,8 @@ pub struct Shared {
     connected: AtomicBool,
     reconnecting: AtomicBool,
     attempts: AtomicU32,
+    /// When the next reconnect attempt is due, while one waits out its backoff delay.
+    next_attempt_at: Mutex<Option<tokio::time::Instant>>,
     /// Shared rather than owned by the task so `clear_command_queue()` and the queue length stay
     /// synchronous for Python without a round trip; every critical section is a few operations.
     queue: Mutex<OfflineQueue<Outbound>>,
@@ -193,6 +195,14 @@ impl Shared {
     }
     pub fn attempts(&self) -> u32 {
         self.attempts.load(Ordering::Acquire)
+    }
+    /// Seconds until the next reconnect attempt starts; `None` unless one is waiting.
+    pub fn next_attempt_in(&self) -> Option<f64> {
+        let due = *self.next_attempt_at.lock().unwrap_or_else(|p| p.into_inner());
+        due.map(|at| at.saturating_duration_since(tokio::time::Instant::now()).as_secs_f64())
+    }
+    pub(crate) fn set_next_attempt(&self, at: Option<tokio::time::Instant>) {
+        *self.next_attempt_at.lock().unwrap_or_else(|p| p.into_inner()) = at;
     }
     pub fn queued(&self) -> usize {
         self.queue().len()
@@ -249,6 +259,7 @@ impl SessionHandle {
             connected: AtomicBool::new(false),
             reconnecting: AtomicBool::new(false),
             attempts: AtomicU32::new(0),
+            next_attempt_at: Mutex::new(None),
             queue: Mutex::new(OfflineQueue::new(settings.max_queued_commands, settings.max_queued_command_age)),
             tracked: Mutex::new(Vec::new()),
             poisoned: AtomicU64::new(0),

@@ -1,12 +1,10 @@
 """The monitor's live view (rich): one panel, redrawn four times a second on the event loop
 thread, with the log lines scrolling above it.
 
-It shows the connection (connected for how long, or reconnecting: which attempt, down for how
-long), the monitor's uptime, the drops so far by cause, the last drop's cause and error, the
+It shows the connection (connected for how long, or reconnecting: which attempt, the countdown
+to it while it waits out its backoff, down for how long), the monitor's uptime, the drops so far by cause, the last drop's cause and error, the
 recoveries and how long the last one took, messages in and out, the current drop pattern with
-its recommendation, the exports and the report's path, and each device's live status. The
-client does not expose when its next reconnect attempt is due, so the view shows the attempt
-number and the time since the drop instead of a countdown.
+its recommendation, the exports and the report's path, and each device's live status.
 """
 
 from __future__ import annotations
@@ -48,7 +46,9 @@ def _connection(state: MonitorState, now: float) -> tuple[str, str]:
         return "○ disconnected (monitor stopping)", "yellow"
     down = f", down for {_span(now - state.down_since)}" if state.down_since is not None else ""
     attempt = client.reconnect_attempts
-    return f"○ reconnecting: attempt {attempt or 1}{down}", "red"
+    due = client.next_reconnect_in
+    when = f" in {due:.1f} s" if due is not None else " under way"
+    return f"○ reconnecting: attempt {attempt or 1}{when}{down}", "red"
 
 
 def _device_line(view: Any, now: float) -> str:

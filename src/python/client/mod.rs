@@ -195,6 +195,12 @@ impl MqttClientCore {
         self.session.shared().attempts()
     }
 
+    /// Seconds until the next reconnect attempt starts, while one waits out its backoff.
+    #[getter]
+    fn next_reconnect_in(&self) -> Option<f64> {
+        self.session.shared().next_attempt_in()
+    }
+
     #[getter]
     fn queued_commands_count(&self) -> usize {
         self.session.shared().queued()

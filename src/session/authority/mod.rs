@@ -271,7 +271,11 @@ impl Authority {
             );
             // Every attempt waits out its delay, whoever is waiting for it: callers of connect()
             // during an outage get this attempt's outcome, they do not bring it forward.
-            match self.offline_until(sleep_until(tokio::time::Instant::now() + delay)).await {
+            let due = tokio::time::Instant::now() + delay;
+            self.shared.set_next_attempt(Some(due));
+            let waited = self.offline_until(sleep_until(due)).await;
+            self.shared.set_next_attempt(None);
+            match waited {
                 Interrupt::Closed => return Phase::Closed,
                 Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
                 Interrupt::Done(()) => {}
