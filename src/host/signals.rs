@@ -246,7 +246,9 @@ fn join(items: &[&String]) -> String {
 }
 
 /// The seconds the machine spent suspended so far: CLOCK_BOOTTIME counts them, CLOCK_MONOTONIC
-/// does not, so their difference grows by exactly the time asleep.
+/// does not, so their difference grows by exactly the time asleep. Linux only; elsewhere the
+/// signal is reported unavailable.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn suspended_seconds() -> Option<f64> {
     let read = |clock| {
         let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -256,6 +258,11 @@ pub fn suspended_seconds() -> Option<f64> {
     // Monotonic first: read second, boottime is never behind it, so no sleep reads as >= ~0.
     let monotonic = read(libc::CLOCK_MONOTONIC)?;
     Some(read(libc::CLOCK_BOOTTIME)? - monotonic)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn suspended_seconds() -> Option<f64> {
+    None
 }
 
 #[cfg(test)]
