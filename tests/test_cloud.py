@@ -855,3 +855,33 @@ def test_errors_derive_from_nwp500_error():
     for cls in (AuthenticationError, InvalidCredentialsError, TokenRefreshError, APIError):
         assert issubclass(cls, Nwp500Error)
     assert issubclass(TokenRefreshError, AuthenticationError)
+
+
+def test_rest_calls_leave_no_connection_open(simulator):
+    """No idle keep-alive socket outlives a REST call, so a client that is done with the cloud
+    (Home Assistant unloading an entry) holds no connection until it is collected."""
+    import os
+
+    def tcp_sockets() -> set[str]:
+        inodes = set()
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        rows = [line.split() for name in ("/proc/net/tcp", "/proc/net/tcp6")
+                for line in open(name).read().splitlines()[1:]]
+        return {r[9] for r in rows if r[9] in inodes}
+
+    async def main():
+        before = tcp_sockets()
+        async with NavienAuthClient(simulator.email, simulator.password, base_url=simulator.api_base_url) as auth:
+            api = NavienAPIClient(auth, base_url=simulator.api_base_url)
+            assert await api.list_devices()
+            await auth.refresh_token()
+            # A closing socket can take a moment to leave the table: wait, bounded.
+            await wait_for_clock(lambda: not (tcp_sockets() - before), 5, "REST sockets closed")
+
+    run(main(), 30)

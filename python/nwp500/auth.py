@@ -121,8 +121,8 @@ class NavienAuthClient:
         return _response(await self._core.re_authenticate())
 
     async def close(self) -> None:
-        """Nothing to release: the connection pool belongs to the Rust core and goes with
-        this object. Kept so code written for nwp500-python runs unchanged."""
+        """Nothing to release: the Rust core keeps no idle HTTP connection between requests.
+        Kept so code written for nwp500-python runs unchanged."""
 
     def get_auth_headers(self) -> dict[str, str]:
         """The headers of an authenticated REST call (``authorization`` is the raw token)."""

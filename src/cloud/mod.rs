@@ -83,6 +83,10 @@ impl NavienCloud {
             .timeout(timeout)
             .connect_timeout(timeout)
             .tcp_nodelay(true)
+            // No idle keep-alive connections: REST calls are rare (sign-in, refresh, a few device
+            // queries), and a pooled socket would outlive the client's use of it until the
+            // object is collected (Home Assistant counts descriptors across reloads).
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| CloudError::new(ErrorKind::Authentication, format!("HTTP client: {e}")))?;
         let has_stored = stored.is_some();

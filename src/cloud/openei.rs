@@ -27,6 +27,8 @@ impl OpenEi {
             .tls_backend_preconfigured(crate::tls::rest_config())
             .timeout(timeout)
             .connect_timeout(timeout)
+            // No idle keep-alive connection, as for the Navien REST client (cloud::NavienCloud).
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| api_error(format!("HTTP client: {e}"), None, None, false))?;
         Ok(Self { http, url: url.to_string(), api_key: api_key.to_string() })
