@@ -13,6 +13,7 @@ pub const ENDPOINT_ENV: &str = "NWP500_MQTT_ENDPOINT";
 pub const AWS_KEEP_ALIVE: std::ops::RangeInclusive<i64> = 30..=1200;
 /// MQTT 3.1.1 encodes keep-alive in 16 bits; rumqttc needs at least one second.
 pub const MQTT_KEEP_ALIVE: std::ops::RangeInclusive<i64> = 1..=65_535;
+pub const MQTT5_MIN_KEEP_ALIVE: i64 = 5;
 pub const DEFAULT_PING_TIMEOUT: f64 = 3.0;
 
 /// Everything the session needs, checked once.
@@ -30,6 +31,10 @@ pub struct ConnectionSettings {
     pub max_queued_commands: usize,
     pub max_queued_command_age: Option<Duration>,
     pub ping_timeout: Duration,
+    /// Speak MQTT 5 (the server then says why it closes or refuses).
+    pub mqtt5: bool,
+    /// MQTT 5 with `clean_session` off: how long the broker keeps the session after a drop.
+    pub session_expiry_interval: u32,
 }
 
 /// A rejected field, reported to Python as `ValueError` naming the field.
@@ -69,7 +74,13 @@ pub struct RawConfig {
     pub max_queued_command_age: Option<f64>,
     pub ping_timeout: f64,
     pub reconnect_jitter: bool,
+    pub mqtt5: bool,
+    pub session_expiry_interval: i64,
 }
+
+/// AWS IoT keeps a persistent session one hour by default (configurable up to 7 days); MQTT 5
+/// allows any 32-bit number of seconds.
+pub const DEFAULT_SESSION_EXPIRY_SECS: i64 = 3600;
 
 /// Longer than any delay anyone means, short enough that "now + it" can never overflow.
 const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
@@ -119,6 +130,10 @@ impl RawConfig {
                 Some(age) => seconds("max_queued_command_age", age, true).map(|_| ()),
             },
             "ping_timeout" => seconds("ping_timeout", self.ping_timeout, false).map(|_| ()),
+            "session_expiry_interval" if !(0..=i64::from(u32::MAX)).contains(&self.session_expiry_interval) => Err(bad(
+                "session_expiry_interval",
+                format!("must be within 0..={} s, got {}", u32::MAX, self.session_expiry_interval),
+            )),
             _ => Ok(()),
         }
     }
@@ -150,6 +165,14 @@ impl RawConfig {
             Some(age) => Some(seconds("max_queued_command_age", age, true)?),
         };
         let ping_timeout = seconds("ping_timeout", self.ping_timeout, false)?;
+        self.check_field("session_expiry_interval")?;
+        // rumqttc's MQTT 5 client refuses a keep-alive under 5 s (it would panic, not fail).
+        if self.mqtt5 && self.keep_alive_secs < MQTT5_MIN_KEEP_ALIVE {
+            return Err(bad(
+                "keep_alive_secs",
+                format!("must be >= {MQTT5_MIN_KEEP_ALIVE} s with mqtt5=True, got {}", self.keep_alive_secs),
+            ));
+        }
         let keep_alive = Duration::from_secs(self.keep_alive_secs as u64);
         if ping_timeout >= keep_alive {
             return Err(bad("ping_timeout", "must be shorter than keep_alive_secs"));
@@ -176,6 +199,8 @@ impl RawConfig {
             max_queued_commands: self.max_queued_commands as usize,
             max_queued_command_age: max_age,
             ping_timeout,
+            mqtt5: self.mqtt5,
+            session_expiry_interval: self.session_expiry_interval as u32,
         })
     }
 }
@@ -223,6 +248,8 @@ mod tests {
             max_queued_command_age: Some(300.0),
             ping_timeout: DEFAULT_PING_TIMEOUT,
             reconnect_jitter: true,
+            mqtt5: false,
+            session_expiry_interval: DEFAULT_SESSION_EXPIRY_SECS,
         }
     }
 
@@ -244,6 +271,10 @@ mod tests {
         assert_eq!(field_of(RawConfig { max_reconnect_delay: 0.5, ..raw() }), "max_reconnect_delay");
         assert_eq!(field_of(RawConfig { reconnect_backoff_multiplier: 0.5, ..raw() }), "reconnect_backoff_multiplier");
         assert_eq!(field_of(RawConfig { max_queued_commands: 0, ..raw() }), "max_queued_commands");
+        assert_eq!(field_of(RawConfig { session_expiry_interval: -1, ..raw() }), "session_expiry_interval");
+        let local = |keep_alive_secs| RawConfig { endpoint: "mqtt://127.0.0.1:1883".into(), keep_alive_secs, ping_timeout: 1.0, mqtt5: true, ..raw() };
+        assert_eq!(field_of(local(4)), "keep_alive_secs");
+        assert!(local(5).validate().is_ok());
         assert_eq!(field_of(RawConfig { max_queued_command_age: Some(-1.0), ..raw() }), "max_queued_command_age");
         assert_eq!(field_of(RawConfig { operation_timeout: 0.0, ..raw() }), "operation_timeout");
         assert_eq!(field_of(RawConfig { ping_timeout: f64::NAN, ..raw() }), "ping_timeout");

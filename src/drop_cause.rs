@@ -23,6 +23,12 @@ pub enum DropCause {
     DnsFailure,
     TlsFailure,
     CredentialsExpired,
+    /// MQTT 5: server busy, quota exceeded, message or connection rate too high.
+    Throttled,
+    /// MQTT 5: server shutting down or unavailable, use another server, connect time over.
+    ServerShuttingDown,
+    /// MQTT 5: a packet over the server's maximum size.
+    PacketTooLarge,
 }
 
 impl DropCause {
@@ -40,6 +46,9 @@ impl DropCause {
             DropCause::DnsFailure => "dns_failure",
             DropCause::TlsFailure => "tls_failure",
             DropCause::CredentialsExpired => "credentials_expired",
+            DropCause::Throttled => "throttled",
+            DropCause::ServerShuttingDown => "server_shutting_down",
+            DropCause::PacketTooLarge => "packet_too_large",
         }
     }
 }
@@ -77,6 +86,8 @@ pub mod crt {
     crt!(AWS_ERROR_HTTP_WEBSOCKET_UPGRADE_FAILURE, 2065, "Failed to upgrade HTTP connection to Websocket.");
     crt!(AWS_ERROR_HTTP_WEBSOCKET_PROTOCOL_ERROR, 2089, "Websocket protocol rules violated by peer");
     crt!(AWS_ERROR_HTTP_CONNECTION_CLOSED, 2058, "The connection has closed or is closing.");
+    crt!(AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED, 5150, "Remote endpoint rejected the CONNECT attempt by returning an unsuccessful CONNACK");
+    crt!(AWS_ERROR_MQTT5_DISCONNECT_RECEIVED, 5154, "Mqtt5 client connection interrupted by server DISCONNECT.");
 }
 
 /// A classified drop: the CRT identity, our cause, and a message with the specifics.
@@ -85,6 +96,10 @@ pub struct DropError {
     pub crt: CrtError,
     pub cause: DropCause,
     pub message: String,
+    /// MQTT 5: the reason code of the server's DISCONNECT or refusing CONNACK.
+    pub reason_code: Option<u8>,
+    /// MQTT 5: the reason string the server sent with it, if any.
+    pub reason_string: Option<String>,
 }
 
 impl DropError {
@@ -92,7 +107,25 @@ impl DropError {
         let detail = detail.into();
         let message =
             if detail.is_empty() { crt.description.to_string() } else { format!("{} ({detail})", crt.description) };
-        Self { crt, cause, message }
+        Self { crt, cause, message, reason_code: None, reason_string: None }
+    }
+
+    /// MQTT 5: the server closed the connection with a DISCONNECT saying why.
+    pub fn server_disconnect(code: u8, reason: Option<String>) -> Self {
+        Self::with_reason(crt::AWS_ERROR_MQTT5_DISCONNECT_RECEIVED, code, reason)
+    }
+
+    /// MQTT 5: the server refused the connection in its CONNACK.
+    pub fn connack_refused(code: u8, reason: Option<String>) -> Self {
+        Self::with_reason(crt::AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED, code, reason)
+    }
+
+    fn with_reason(crt: CrtError, code: u8, reason: Option<String>) -> Self {
+        let reason = reason.filter(|r| !r.is_empty());
+        let mut e = Self::new(crt, crate::reason_code::cause(code), crate::reason_code::describe(code, reason.as_deref()));
+        e.reason_code = Some(code);
+        e.reason_string = reason;
+        e
     }
 
     /// No PINGRESP within the ping deadline: the path is dead even though no socket error came.
@@ -141,6 +174,9 @@ pub fn cause_for_crt_name(name: &str) -> Option<DropCause> {
         }
         n if n.starts_with("AWS_IO_TLS") => DropCause::TlsFailure,
         "AWS_ERROR_HTTP_WEBSOCKET_UPGRADE_FAILURE" => DropCause::CredentialsExpired,
+        // The reason code, not the name, says why; without it the nearest is a server-side close.
+        "AWS_ERROR_MQTT5_DISCONNECT_RECEIVED" => DropCause::TcpClosed,
+        "AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED" => DropCause::NotAuthorized,
         "AWS_ERROR_MQTT_PROTOCOL_ERROR" | "AWS_ERROR_HTTP_WEBSOCKET_PROTOCOL_ERROR" => DropCause::InternalError,
         _ => return None,
     })
@@ -158,14 +194,7 @@ pub fn classify(err: &ConnectionError) -> DropError {
             DropError::new(AWS_ERROR_MQTT_TIMEOUT, DropCause::KeepaliveTimeout, "write did not drain in time")
         }
         ConnectionError::Io(e) => classify_io(e),
-        ConnectionError::Tls(e) => {
-            if let Some(io) = find_io(e) {
-                if find_rustls(e).is_none() {
-                    return classify_io(io);
-                }
-            }
-            DropError::new(AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, e.to_string())
-        }
+        ConnectionError::Tls(e) => classify_tls(e),
         ConnectionError::ConnectionRefused(code) => classify_connack(*code),
         ConnectionError::NotConnAck(packet) => {
             DropError::new(AWS_ERROR_MQTT_PROTOCOL_ERROR, DropCause::InternalError, format!("expected CONNACK, got {packet:?}"))
@@ -182,6 +211,16 @@ pub fn classify(err: &ConnectionError) -> DropError {
         }
         ConnectionError::RequestsDone => DropError::new(AWS_ERROR_MQTT_UNEXPECTED_HANGUP, DropCause::Normal, "client closed"),
     }
+}
+
+/// A TLS-layer failure, unless it is an I/O error underneath (a reset during the handshake).
+pub fn classify_tls(e: &rumqttc::TlsError) -> DropError {
+    if let Some(io) = find_io(e) {
+        if find_rustls(e).is_none() {
+            return classify_io(io);
+        }
+    }
+    DropError::new(crt::AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, e.to_string())
 }
 
 fn classify_state(state: &StateError) -> DropError {
@@ -207,7 +246,7 @@ fn classify_connack(code: ConnectReturnCode) -> DropError {
     DropError::new(crt::AWS_ERROR_MQTT_PROTOCOL_ERROR, cause, format!("CONNACK refused: {code:?}"))
 }
 
-fn classify_ws(ws: &tungstenite::Error) -> DropError {
+pub fn classify_ws(ws: &tungstenite::Error) -> DropError {
     use crt::*;
     use tungstenite::error::{Error as Ws, ProtocolError};
     match ws {

@@ -31,6 +31,7 @@ pub mod drop_cause;
 pub mod host;
 pub mod protocol;
 pub mod queue;
+pub mod reason_code;
 pub mod redact;
 pub mod session;
 pub mod sigv4;

@@ -126,40 +126,72 @@ impl Endpoint {
     }
 }
 
-/// The rumqttc options for one connection attempt.
-pub fn attempt_options(
-    settings: &ConnectionSettings,
-    creds: Option<&AwsCredentials>,
-    now: SystemTime,
-) -> Result<(MqttOptions, NetworkOptions), String> {
+/// Where an attempt connects (rumqttc takes the signed URL as the "host" of a websocket) and
+/// over what.
+fn target(settings: &ConnectionSettings, creds: Option<&AwsCredentials>, now: SystemTime) -> Result<(String, u16, Transport), String> {
     let ep = &settings.endpoint;
-    let mut options = if ep.scheme.is_websocket() {
-        let url = ep.websocket_url(&settings.region, creds, now);
-        MqttOptions::new(settings.client_id.clone(), url, ep.port)
-    } else {
-        MqttOptions::new(settings.client_id.clone(), ep.host.clone(), ep.port)
-    };
-    options
-        .set_keep_alive(settings.keep_alive)
-        .set_clean_session(settings.clean_session)
-        .set_inflight(100)
-        // Outgoing: AWS IoT's payload limit is 128 KiB (checked before anything is sent); leave
-        // room for topic and header. Incoming: an oversized message from another broker or a
-        // misbehaving publisher must be skipped, not end the link (rumqttc drops the link on a
-        // packet over this limit, and grows its buffer only as far as a packet needs).
-        .set_max_packet_size(4 * 1024 * 1024, 256 * 1024);
+    let host = if ep.scheme.is_websocket() { ep.websocket_url(&settings.region, creds, now) } else { ep.host.clone() };
     let transport = match ep.scheme {
         Scheme::Mqtt => Transport::Tcp,
         Scheme::Ws => Transport::Ws,
         Scheme::Mqtts => Transport::Tls(TlsConfiguration::Rustls(tls::mqtt_config(false)?)),
         Scheme::Wss => Transport::Wss(TlsConfiguration::Rustls(tls::mqtt_config(true)?)),
     };
-    options.set_transport(transport);
+    Ok((host, ep.port, transport))
+}
 
+fn network(settings: &ConnectionSettings) -> NetworkOptions {
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);
     network.set_connection_timeout(settings.operation_timeout.as_secs().max(1));
-    Ok((options, network))
+    network
+}
+
+/// Outgoing: AWS IoT's payload limit is 128 KiB (checked before anything is sent); leave room
+/// for topic and header. Incoming: an oversized message from another broker or a misbehaving
+/// publisher must be skipped, not end the link (rumqttc drops the link on a packet over this
+/// limit, and grows its buffer only as far as a packet needs).
+const MAX_INCOMING: usize = 4 * 1024 * 1024;
+const MAX_OUTGOING: usize = 256 * 1024;
+/// Unacknowledged QoS 1 publishes at once.
+const INFLIGHT: u16 = 100;
+
+/// The rumqttc options for one MQTT 3.1.1 connection attempt.
+pub fn attempt_options(
+    settings: &ConnectionSettings,
+    creds: Option<&AwsCredentials>,
+    now: SystemTime,
+) -> Result<(MqttOptions, NetworkOptions), String> {
+    let (host, port, transport) = target(settings, creds, now)?;
+    let mut options = MqttOptions::new(settings.client_id.clone(), host, port);
+    options
+        .set_keep_alive(settings.keep_alive)
+        .set_clean_session(settings.clean_session)
+        .set_inflight(INFLIGHT)
+        .set_max_packet_size(MAX_INCOMING, MAX_OUTGOING)
+        .set_transport(transport);
+    Ok((options, network(settings)))
+}
+
+/// The rumqttc options for one MQTT 5 connection attempt. Without a clean start the broker
+/// keeps the session (subscriptions, queued QoS 1 messages) for `session_expiry_interval`.
+pub fn attempt_options_v5(
+    settings: &ConnectionSettings,
+    creds: Option<&AwsCredentials>,
+    now: SystemTime,
+) -> Result<rumqttc::v5::MqttOptions, String> {
+    let (host, port, transport) = target(settings, creds, now)?;
+    let mut options = rumqttc::v5::MqttOptions::new(settings.client_id.clone(), host, port);
+    let expiry = (!settings.clean_session).then_some(settings.session_expiry_interval);
+    options
+        .set_keep_alive(settings.keep_alive)
+        .set_clean_start(settings.clean_session)
+        .set_session_expiry_interval(expiry)
+        .set_outgoing_inflight_upper_limit(INFLIGHT)
+        .set_max_packet_size(Some(MAX_INCOMING as u32))
+        .set_transport(transport)
+        .set_network_options(network(settings));
+    Ok(options)
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ def test_each_host_failure_is_an_event_and_names_the_drop_it_causes(broker, tmp_
         links = _events(export, "link", t0)
         assert any(path.ns.ns_if in e["detail"] and "down" in e["detail"] for e in links), links
         down = next(e for e in links if "down" in e["detail"])
-        assert t0 - 0.5 <= _t(down["timestamp"]) <= t0 + 2.5, (t0, down)
+        assert t0 - 0.5 <= _t(down["timestamp"]) <= t0 + 5.0, (t0, down)
         assert "link" in {e["kind"] for e in _near(export, _drop_time(export, drop["t"]))}
 
         # 2. The default route changes to a gateway that does not answer: a route event, a drop.
@@ -81,7 +81,7 @@ def test_each_host_failure_is_an_event_and_names_the_drop_it_causes(broker, tmp_
         path.wait("resumed", 30)
         export = path.export()
         routes = _events(export, "route", t0)
-        assert routes and t0 - 0.5 <= _t(routes[0]["timestamp"]) <= t0 + 2.5, routes
+        assert routes and t0 - 0.5 <= _t(routes[0]["timestamp"]) <= t0 + 5.0, routes
         assert "route" in {e["kind"] for e in _near(export, _drop_time(export, drop["t"]))}
 
         # 3. Name lookups fail: a dns event; the drop that follows (the server resets the link)
@@ -91,7 +91,7 @@ def test_each_host_failure_is_an_event_and_names_the_drop_it_causes(broker, tmp_
         export = _wait_export(path, lambda x: _events(x, "dns", t0))
         dns = _events(export, "dns", t0)[0]
         assert HOSTNAME in dns["detail"] and "fail" in dns["detail"], dns
-        assert _t(dns["timestamp"]) <= t0 + 2 * 2.0 + 2.5
+        assert _t(dns["timestamp"]) <= t0 + 2 * 2.0 + 5.0
         path.proxy.reset_all()
         drop = path.wait("drop", 30)
         path.write_hosts(True)
@@ -149,64 +149,61 @@ def _drop_time(export: dict, seen_at: float) -> float:
 DEAD_GATEWAY = "198.18.0.1"
 
 
-def test_a_healthy_path_with_server_side_drops_points_at_the_server(broker, fault_proxy):
-    """Drops the server makes (resets) on a host where nothing happens: the probes succeed,
-    no host event is near, and the recommendation says the server side closed the link."""
-    from nwp500 import MqttConnectionConfig, NavienMqttClient
-    from helpers import DuckAuth, EventRecorder
-
-    proxy = fault_proxy()
-
-    async def main():
-        config = MqttConnectionConfig(endpoint=proxy.url, initial_reconnect_delay=0.2, max_reconnect_delay=0.5,
-                                      reconnect_jitter=False)
-        client = NavienMqttClient(DuckAuth(), config=config)
-        rec = EventRecorder(client)
-        client.diagnostics.start_host_monitor(interval=0.5)
-        await client.connect()
-        try:
-            for n in range(1, 4):
-                await asyncio.sleep(1.2)  # a probe or two after the last recovery
-                proxy.reset_all()
-                await rec.wait_count("connection_resumed", n, 20)
-            analysis = client.diagnostics.analyze()
-        finally:
-            client.diagnostics.stop_host_monitor()
-            await client.disconnect()
-        return analysis
-
-    analysis = run(main(), 90)
-    ev = analysis.evidence
-    assert ev["host_monitored"] and ev["drops_analyzed"] == 3
-    assert ev["drops_with_healthy_path"] == 3, ev
-    assert "server side closed the link" in analysis.recommendation
+def test_a_healthy_path_with_server_side_drops_points_at_the_server(broker):
+    """Drops the server makes (resets) on a host where nothing happens (its own namespace, so
+    other tests' interfaces stay out of sight): the probes succeed, no host event is near,
+    and the recommendation says the server side closed the link."""
+    with HostPath(broker.host, broker.port, interval=0.5) as path:
+        path.wait("up")
+        for _ in range(3):
+            path.proxy.reset_all()
+            path.wait("drop", 30)
+            path.wait("resumed", 30)
+        export = _wait_export(path, lambda x: x["analysis"]["evidence"]["drops_with_healthy_path"] == 3)
+    ev = export["analysis"]["evidence"]
+    assert ev["host_monitored"] and ev["drops_analyzed"] == 3 and ev["drops_near_system_events"] == 0, ev
+    assert "server side closed the link" in export["analysis"]["recommendation"]
 
 
 def test_missing_signals_are_one_log_line_and_stop_leaves_no_thread():
     """With /sys and /proc hidden (a private mount namespace), the monitor says once what it
     cannot see and still probes the path; stopping it ends its work."""
     script = (
-        "import asyncio, logging, threading, sys\n"
+        "import asyncio, logging, os, sys, time\n"
         "logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='LOG %(message)s')\n"
         "from nwp500 import MqttDiagnosticsCollector\n"
+        "def journalctl_children():\n"
+        "    kids = []\n"
+        "    for task in os.listdir('/proc/self/task'):\n"
+        "        kids += open(f'/proc/self/task/{task}/children').read().split()\n"
+        "    return [k for k in kids if open(f'/proc/{k}/comm').read().strip() == 'journalctl']\n"
+        "async def until(check, what):\n"
+        "    deadline = time.monotonic() + 20\n"
+        "    while not check():\n"
+        "        assert time.monotonic() < deadline, what\n"
+        "        await asyncio.sleep(0.05)\n"
         "async def main():\n"
         "    c = MqttDiagnosticsCollector()\n"
         "    c.start_host_monitor(interval=0.5, endpoint='mqtt://127.0.0.1:9')\n"
-        "    await asyncio.sleep(2)\n"
+        "    await until(lambda: any(e['kind'] == 'tcp_probe' for e in c.get_system_events(0)), 'a tcp_probe event')\n"
         "    kinds = sorted({e['kind'] for e in c.get_system_events(0)})\n"
         "    print('KINDS', kinds, 'RUNNING', c.host_monitor_running)\n"
+        "    journal = os.path.isdir('/run/log/journal') or os.path.isdir('/var/log/journal')\n"
+        "    if journal:\n"
+        "        await until(journalctl_children, 'journalctl started')\n"
         "    c.stop_host_monitor()\n"
-        "    print('STOPPED', not c.host_monitor_running)\n"
+        "    await until(lambda: not journalctl_children(), 'journalctl ended')\n"
+        "    print('STOPPED', not c.host_monitor_running, 'JOURNAL', journal)\n"
         "asyncio.run(main())\n"
     )
     proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
                            f"mount -t tmpfs none /sys && {sys.executable} -c \"$0\"", script],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    logs = [l for l in proc.stdout.splitlines() if l.startswith("LOG Host monitor")]
+    logs = [l for l in proc.stdout.splitlines() if l.startswith("LOG Host monitor: some signals")]
     assert len(logs) == 1, proc.stdout
-    assert "link: /sys/class/net is not readable" in logs[0]
+    assert "link: /sys/class/net is not readable" in logs[0], logs
     assert "Traceback" not in proc.stderr
     kinds_line = next(l for l in proc.stdout.splitlines() if l.startswith("KINDS"))
     assert "'tcp_probe'" in kinds_line and "'link'" not in kinds_line and "RUNNING True" in kinds_line, proc.stdout
-    assert "STOPPED True" in proc.stdout
+    assert "STOPPED True" in proc.stdout, proc.stdout

@@ -52,30 +52,38 @@ async def roundtrip(client: NavienMqttClient) -> None:
     assert not client.is_connected
 
 
-def test_mqtt_tcp(broker):
-    client = make_client(broker.url)
+# Every transport over both protocol versions: MQTT 5 must do all that 3.1.1 does.
+PROTOCOLS = pytest.mark.parametrize("mqtt5", [False, True], ids=["mqtt311", "mqtt5"])
+
+
+@PROTOCOLS
+def test_mqtt_tcp(broker, mqtt5):
+    client = make_client(broker.url, mqtt5=mqtt5)
     asyncio.run(roundtrip(client))
     assert broker.count_connections(client.client_id) == 1
     broker.wait_for_log(rf"Client {client.client_id} disconnected\.")
 
 
-def test_mqtts_tls(tls_broker, test_ca, monkeypatch):
+@PROTOCOLS
+def test_mqtts_tls(tls_broker, test_ca, monkeypatch, mqtt5):
     monkeypatch.setenv("SSL_CERT_FILE", test_ca.bundle_path)
-    client = make_client(tls_broker.tls_url)
+    client = make_client(tls_broker.tls_url, mqtt5=mqtt5)
     assert tls_broker.tls_url.startswith("mqtts://localhost:")
     asyncio.run(roundtrip(client))
     assert tls_broker.count_connections(client.client_id) == 1
 
 
-def test_ws(ws_broker):
-    client = make_client(ws_broker.ws_url)
+@PROTOCOLS
+def test_ws(ws_broker, mqtt5):
+    client = make_client(ws_broker.ws_url, mqtt5=mqtt5)
     asyncio.run(roundtrip(client))
     assert ws_broker.count_connections(client.client_id) == 1
 
 
-def test_wss(ws_broker, test_ca, monkeypatch):
+@PROTOCOLS
+def test_wss(ws_broker, test_ca, monkeypatch, mqtt5):
     monkeypatch.setenv("SSL_CERT_FILE", test_ca.bundle_path)
-    client = make_client(ws_broker.wss_url)
+    client = make_client(ws_broker.wss_url, mqtt5=mqtt5)
     asyncio.run(roundtrip(client))
     assert ws_broker.count_connections(client.client_id) == 1
 

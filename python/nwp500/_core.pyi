@@ -24,8 +24,11 @@ __all__ = [
 
 @final
 class MqttConnectionConfig:
-    """Connection settings (nwp500 9.3.0 fields, plus ``ping_timeout`` and
-    ``reconnect_jitter``). Mutable: every assignment is checked on its own, and the rules
+    """Connection settings (nwp500 9.3.0 fields, plus ``ping_timeout``, ``reconnect_jitter``,
+    ``mqtt5`` and ``session_expiry_interval``). ``mqtt5=True`` speaks MQTT 5, so a server that
+    closes or refuses the connection says why (``ConnectionDropError.reason_code``);
+    ``session_expiry_interval`` (seconds, MQTT 5 with ``clean_session=False``) is how long the
+    broker keeps the session and its queued QoS 1 messages after a drop. Mutable: every assignment is checked on its own, and the rules
     between fields (``ping_timeout`` below ``keep_alive_secs``, ...) again at ``connect()``.
 
     Raises:
@@ -49,6 +52,8 @@ class MqttConnectionConfig:
     max_queued_command_age: float | None
     ping_timeout: float
     reconnect_jitter: bool
+    mqtt5: bool
+    session_expiry_interval: int
 
     def __new__(
         cls,
@@ -69,6 +74,8 @@ class MqttConnectionConfig:
         max_queued_command_age: float | None = ...,
         ping_timeout: float = ...,
         reconnect_jitter: bool = True,
+        mqtt5: bool = False,
+        session_expiry_interval: int = ...,
     ) -> Self: ...
     def validate(self) -> None:
         """Check every value again; raises ``ValueError`` naming the field."""
@@ -160,6 +167,8 @@ class DiagnosticsCore:
         active_subscriptions: int,
         queued_commands: int,
         want_record: bool = True,
+        reason_code: int | None = None,
+        reason_string: str | None = None,
     ) -> dict[str, Any] | None: ...
     def record_connection(
         self, event_type: str, session_present: bool, return_code: int | None, attempt_number: int, want_record: bool = True
@@ -173,7 +182,7 @@ class DiagnosticsCore:
     def recent_connections(self, limit: int) -> list[dict[str, Any]]: ...
     def system_events(self) -> list[dict[str, str]]: ...
     def recent_system_events(self, limit: int) -> list[dict[str, str]]: ...
-    def start_host_monitor(self, interval: float, endpoint: str) -> list[str]: ...
+    def start_host_monitor(self, interval: float, endpoint: str, journal: bool = True) -> list[str]: ...
     def stop_host_monitor(self) -> None: ...
     @property
     def host_monitor_running(self) -> bool: ...

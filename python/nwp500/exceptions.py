@@ -180,24 +180,41 @@ class ConnectionDropError(MqttConnectionError):
         message: Human-readable description.
         cause: Drop-cause class from the library's taxonomy, e.g. ``"tcp_closed"``,
             ``"keepalive_timeout"`` or ``"credentials_expired"``.
+        reason_code: MQTT 5 only: the reason code of the server's DISCONNECT or of the
+            CONNACK that refused the connection (``0x8E`` session taken over, ...);
+            ``None`` over MQTT 3.1.1, where the server cannot say why.
+        reason_string: MQTT 5 only: the reason string the server sent with it, if any.
     """
 
-    def __init__(self, name: str, code: int, message: str, cause: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        code: int,
+        message: str,
+        cause: str,
+        reason_code: int | None = None,
+        reason_string: str | None = None,
+    ) -> None:
         # A dropped connection is by nature worth retrying; the reconnect loop
         # decides separately whether the *cause* (e.g. bad credentials) is fatal.
         super().__init__(message, error_code=name, retriable=True)
         self.name = name
         self.code = code
         self.cause = cause
+        self.reason_code = reason_code
+        self.reason_string = reason_string
 
     def __str__(self) -> str:
         # Same shape as AwsCrtError's str(), which dashboards parse.
         return f"{self.name}: {self.message}"
 
     def __repr__(self) -> str:
+        # The MQTT 5 reason appears only when there is one, so MQTT 3.1.1 output stays as it was.
+        reason = "" if self.reason_code is None else (
+            f", reason_code={self.reason_code!r}, reason_string={self.reason_string!r}")
         return (
             f"{type(self).__name__}(name={self.name!r}, code={self.code!r}, "
-            f"message={self.message!r}, cause={self.cause!r})"
+            f"message={self.message!r}, cause={self.cause!r}{reason})"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -205,14 +222,16 @@ class ConnectionDropError(MqttConnectionError):
         # four-argument constructor with one argument.
         return (
             type(self),
-            (self.name, self.code, self.message, self.cause),
+            (self.name, self.code, self.message, self.cause, self.reason_code, self.reason_string),
             self.__dict__,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the base description plus ``name``, ``code`` and ``cause``."""
+        """Return the base description plus ``name``, ``code``, ``cause``, ``reason_code``
+        and ``reason_string``."""
         data = super().to_dict()
-        data.update(name=self.name, code=self.code, cause=self.cause)
+        data.update(name=self.name, code=self.code, cause=self.cause, reason_code=self.reason_code,
+                    reason_string=self.reason_string)
         return data
 
 

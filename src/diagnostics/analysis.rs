@@ -123,9 +123,14 @@ impl Analysis {
             kinds.sort_by(|a, b| b.1.cmp(&a.1));
             let named: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} ({n})")).collect();
             let last = &e.host_events_near_drops[e.host_events_near_drops.len() - 1].events[0];
+            let when = if last.seconds_before_drop >= 0.0 {
+                format!("{:.0} s before it", last.seconds_before_drop)
+            } else {
+                format!("{:.0} s after it", -last.seconds_before_drop)
+            };
             text.push_str(&format!(
-                " Host events near {} of {} drops: {}; the latest, {:.0} s before a drop: {}: {}.",
-                e.drops_near_system_events, e.drops_analyzed, named.join(", "), last.seconds_before_drop, last.kind, last.detail
+                " Host events near {} of {} drops: {}; nearest the latest drop, {when}: {}: {}.",
+                e.drops_near_system_events, e.drops_analyzed, named.join(", "), last.kind, last.detail
             ));
         }
         if e.host_monitored && e.drops_with_healthy_path > 0 {
@@ -150,6 +155,18 @@ pub const AFTER_DROP_SECS: f64 = 10.0;
 pub const PATH_WINDOW_SECS: f64 = 180.0;
 /// Kinds that describe a drop rather than explain it (recorded because of the drop).
 const EVIDENCE_ONLY: &[&str] = &["tcp_stats"];
+/// A cron job runs on a schedule whether or not anything drops: one that runs every minute
+/// would otherwise sit "near" every drop. It counts only this close to one, either side.
+const CRON_WINDOW_SECS: f64 = 5.0;
+
+/// How long before a drop (and after it) an event of this kind can explain it.
+fn window(e: &SystemEvent) -> (f64, f64) {
+    if e.kind == "journal" && e.detail.starts_with("cron:") {
+        (CRON_WINDOW_SECS, CRON_WINDOW_SECS)
+    } else {
+        (SYSTEM_EVENT_WINDOW_SECS, AFTER_DROP_SECS)
+    }
+}
 /// Kept in the evidence at most: drops (the newest), and events per drop (the nearest).
 const MAX_NEAR_DROPS: usize = 50;
 const MAX_EVENTS_PER_DROP: usize = 5;
@@ -183,8 +200,14 @@ pub fn analyze_with_probes(drops: &[DropRecord], events: &[SystemEvent], probes:
     evidence.drops_after_bursts = drops.iter().filter(|d| d.messages_before >= BURST_MESSAGES).count();
     let causes: Vec<&SystemEvent> = events.iter().filter(|e| !EVIDENCE_ONLY.contains(&e.kind.as_str())).collect();
     let near_events = |d: &DropRecord| {
-        let mut found: Vec<&SystemEvent> =
-            causes.iter().filter(|e| (-AFTER_DROP_SECS..=SYSTEM_EVENT_WINDOW_SECS).contains(&(d.at - e.at))).copied().collect();
+        let mut found: Vec<&SystemEvent> = causes
+            .iter()
+            .filter(|e| {
+                let (before, after) = window(e);
+                (-after..=before).contains(&(d.at - e.at))
+            })
+            .copied()
+            .collect();
         found.sort_by(|a, b| (d.at - a.at).abs().total_cmp(&(d.at - b.at).abs()));
         found.truncate(MAX_EVENTS_PER_DROP);
         found

@@ -52,6 +52,8 @@ pub fn drop_value(d: &DropRecord) -> Value {
         "active_subscriptions": d.active_subscriptions,
         "queued_commands": d.queued_commands,
         "cause": d.cause,
+        "reason_code": d.reason_code,
+        "reason_string": d.reason_string,
     })
 }
 

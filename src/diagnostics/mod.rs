@@ -71,6 +71,9 @@ pub struct DropRecord {
     pub active_subscriptions: i64,
     pub queued_commands: i64,
     pub cause: Option<String>,
+    /// MQTT 5: the reason code and string the server gave (DISCONNECT or CONNACK).
+    pub reason_code: Option<i64>,
+    pub reason_string: Option<String>,
     pub at: f64,
     /// Messages published in the burst window just before the drop.
     pub messages_before: u64,
@@ -126,6 +129,8 @@ pub struct DropInput {
     pub reconnect_attempt: i64,
     pub active_subscriptions: i64,
     pub queued_commands: i64,
+    pub reason_code: Option<i64>,
+    pub reason_string: Option<String>,
 }
 
 /// How far back a publish counts as "just before" a drop.
@@ -249,6 +254,8 @@ impl Collector {
             active_subscriptions: input.active_subscriptions,
             queued_commands: input.queued_commands,
             cause: input.cause.filter(|c| !c.is_empty()),
+            reason_code: input.reason_code,
+            reason_string: input.reason_string.filter(|r| !r.is_empty()),
             at: now.mono,
             messages_before: self.recent_publishes.len() as u64,
         };

@@ -222,6 +222,21 @@ fn host_events_name_the_drops_they_precede_and_a_healthy_path_points_at_the_serv
     let a = c.analyze();
     assert!(!a.evidence.host_monitored);
     assert!(!a.recommendation().contains("server side"));
+
+    // A cron job every minute is near a drop only when it ran within seconds of it.
+    let (mut c, clock) = collector(100);
+    for _ in 0..3 {
+        clock.advance(60.0);
+        c.record_system_event("journal", "cron: CRON: (root) CMD (backup)");
+        clock.advance(30.0);
+        c.record_drop(hangup());
+    }
+    assert_eq!(c.analyze().evidence.drops_near_system_events, 0);
+    clock.advance(60.0);
+    c.record_system_event("journal", "cron: CRON: (root) CMD (backup)");
+    clock.advance(2.0);
+    c.record_drop(hangup());
+    assert_eq!(c.analyze().evidence.drops_near_system_events, 1);
 }
 
 #[test]

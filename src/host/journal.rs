@@ -22,28 +22,32 @@ const SOURCES: &[(&str, &str)] = &[
     ("crond", "cron"),
 ];
 
-const WORDS: &[(&str, &str)] = &[
-    ("suspend", "suspend"),
-    ("resum", "suspend"),
-    ("dhcp", "dhcp"),
-    ("lease", "dhcp"),
-    ("deauth", "wifi"),
-    ("disassoc", "wifi"),
+/// What the kernel says about links and sleep, as phrases (not single words: "resum" would
+/// match "Connection resumed", "lease" would match "please").
+const KERNEL_PHRASES: &[(&str, &str)] = &[
+    ("pm: suspend entry", "suspend"),
+    ("pm: suspend exit", "suspend"),
+    ("pm: hibernation", "suspend"),
+    ("deauthenticating from", "wifi"),
+    ("disassociated from", "wifi"),
+    (": associated", "wifi"),
     ("link is down", "network"),
     ("link is up", "network"),
-    ("carrier", "network"),
+    ("link becomes ready", "network"),
 ];
 
 /// `Some(detail)` for a line worth an event: "<topic>: <identifier>: <message>", shortened.
+/// Only the sources above count, and the kernel's lines only for the phrases above: anything
+/// else (an application's own log, this library's included) is not a host event.
 pub fn classify(identifier: &str, message: &str) -> Option<String> {
-    let topic = SOURCES
-        .iter()
-        .find(|(id, _)| identifier.eq_ignore_ascii_case(id))
-        .map(|(_, t)| *t)
-        .or_else(|| {
+    let topic = match SOURCES.iter().find(|(id, _)| identifier.eq_ignore_ascii_case(id)) {
+        Some((_, topic)) => *topic,
+        None if identifier == "kernel" => {
             let lower = message.to_ascii_lowercase();
-            WORDS.iter().find(|(w, _)| lower.contains(w)).map(|(_, t)| *t)
-        })?;
+            KERNEL_PHRASES.iter().find(|(p, _)| lower.contains(p)).map(|(_, t)| *t)?
+        }
+        None => return None,
+    };
     let mut text: String = message.chars().filter(|c| !c.is_control()).take(160).collect();
     if message.chars().count() > 160 {
         text.push('…');
@@ -70,6 +74,10 @@ pub async fn next_event(lines: &mut tokio::io::Lines<BufReader<tokio::process::C
         return Some(None);
     };
     let field = |k: &str| entry.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    // Our own process's lines (a service logging to the journal) are never host events.
+    if field("_PID") == std::process::id().to_string() {
+        return Some(None);
+    }
     let identifier = field("SYSLOG_IDENTIFIER");
     Some(classify(&identifier, &field("MESSAGE")))
 }
@@ -91,6 +99,11 @@ mod tests {
         assert_eq!(classify("kernel", "PM: suspend entry (deep)").unwrap(), "suspend: kernel: PM: suspend entry (deep)");
         assert_eq!(classify("CRON", "(root) CMD (backup)").unwrap(), "cron: CRON: (root) CMD (backup)");
         assert!(classify("sshd", "Accepted publickey for root").is_none());
+        // Words inside other words, and applications' own lines, are not host events.
+        assert!(classify("python3", "Connection resumed after 2 attempts").is_none());
+        assert!(classify("homeassistant", "please release the lease").is_none());
+        assert!(classify("kernel", "usb 1-1: new high-speed USB device").is_none());
+        assert_eq!(classify("kernel", "e1000e: eth0 NIC Link is Down").unwrap(), "network: kernel: e1000e: eth0 NIC Link is Down");
         let long = classify("dhclient", &"x".repeat(500)).unwrap();
         assert!(long.chars().count() < 200 && long.ends_with('…'));
     }

@@ -36,6 +36,8 @@ pub struct HostMonitorConfig {
     pub interval: Duration,
     pub host: String,
     pub port: u16,
+    /// Follow the systemd journal (off: the host's log stays unread).
+    pub journal: bool,
 }
 
 /// A running sampler. Stops when dropped or on `stop()`.
@@ -63,8 +65,8 @@ impl HostMonitor {
             unavailable.push("wifi: no wireless interface in /proc/net/wireless".into());
         }
         let journal_dir = ["/run/log/journal", "/var/log/journal"].iter().any(|d| std::path::Path::new(d).is_dir());
-        let journal = journal_dir && which("journalctl");
-        if !journal {
+        let journal = config.journal && journal_dir && which("journalctl");
+        if config.journal && !journal {
             unavailable.push("journal: no systemd journal on this host".into());
         }
         let (stop, stopped) = oneshot::channel();
@@ -149,7 +151,13 @@ impl Sampler {
                     match line {
                         Some(Some(detail)) => self.record("journal", &detail),
                         Some(None) => {}
-                        None => lines = None, // journalctl ended (no permission, rotated away): go on without
+                        None => {
+                            // journalctl ended (no permission, journal gone): reap it, go on without.
+                            lines = None;
+                            if let Some(mut ended) = child.take() {
+                                let _ = timeout(PROBE_TIMEOUT, ended.wait()).await;
+                            }
+                        }
                     }
                     continue;
                 }
@@ -163,7 +171,10 @@ impl Sampler {
                 next_probe = Instant::now() + self.config.interval;
             }
         }
-        drop(child); // kill_on_drop ends journalctl
+        // Kill and reap it now: kill_on_drop alone leaves a zombie until tokio's next reaping.
+        if let Some(mut journalctl) = child {
+            let _ = timeout(PROBE_TIMEOUT, journalctl.kill()).await;
+        }
     }
 
     /// Returns whether anything changed.

@@ -5,7 +5,10 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::config::{generate_client_id, ConnectionSettings, RawConfig, DEFAULT_AWS_IOT_ENDPOINT, DEFAULT_PING_TIMEOUT, DEFAULT_REGION, ENDPOINT_ENV};
+use crate::config::{
+    generate_client_id, ConnectionSettings, RawConfig, DEFAULT_AWS_IOT_ENDPOINT, DEFAULT_PING_TIMEOUT, DEFAULT_REGION,
+    DEFAULT_SESSION_EXPIRY_SECS, ENDPOINT_ENV,
+};
 
 #[pyclass(module = "nwp500._core", name = "MqttConnectionConfig", eq)]
 #[derive(Clone, PartialEq)]
@@ -44,6 +47,10 @@ pub struct PyConfig {
     pub ping_timeout: f64,
     #[pyo3(get)]
     pub reconnect_jitter: bool,
+    #[pyo3(get)]
+    pub mqtt5: bool,
+    #[pyo3(get)]
+    pub session_expiry_interval: i64,
 }
 
 fn default_endpoint() -> String {
@@ -58,7 +65,8 @@ impl PyConfig {
         auto_reconnect=true, max_reconnect_attempts=-1, initial_reconnect_delay=1.0,
         max_reconnect_delay=120.0, reconnect_backoff_multiplier=2.0, deep_reconnect_threshold=10,
         operation_timeout=30.0, enable_command_queue=true, max_queued_commands=100,
-        max_queued_command_age=Some(300.0), ping_timeout=DEFAULT_PING_TIMEOUT, reconnect_jitter=true
+        max_queued_command_age=Some(300.0), ping_timeout=DEFAULT_PING_TIMEOUT, reconnect_jitter=true,
+        mqtt5=false, session_expiry_interval=DEFAULT_SESSION_EXPIRY_SECS
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -79,6 +87,8 @@ impl PyConfig {
         max_queued_command_age: Option<f64>,
         ping_timeout: f64,
         reconnect_jitter: bool,
+        mqtt5: bool,
+        session_expiry_interval: i64,
     ) -> PyResult<Self> {
         let config = Self {
             endpoint: endpoint.filter(|e| !e.trim().is_empty()).unwrap_or_else(default_endpoint),
@@ -99,6 +109,8 @@ impl PyConfig {
             max_queued_command_age,
             ping_timeout,
             reconnect_jitter,
+            mqtt5,
+            session_expiry_interval,
         };
         config.settings()?;
         Ok(config)
@@ -111,12 +123,12 @@ impl PyConfig {
              auto_reconnect={}, max_reconnect_attempts={}, initial_reconnect_delay={:?}, max_reconnect_delay={:?}, \
              reconnect_backoff_multiplier={:?}, deep_reconnect_threshold={}, operation_timeout={:?}, \
              enable_command_queue={}, max_queued_commands={}, max_queued_command_age={}, ping_timeout={:?}, \
-             reconnect_jitter={})",
+             reconnect_jitter={}, mqtt5={}, session_expiry_interval={})",
             self.endpoint, self.region, self.client_id, py_bool(self.clean_session), self.keep_alive_secs,
             py_bool(self.auto_reconnect), self.max_reconnect_attempts, self.initial_reconnect_delay,
             self.max_reconnect_delay, self.reconnect_backoff_multiplier, self.deep_reconnect_threshold,
             self.operation_timeout, py_bool(self.enable_command_queue), self.max_queued_commands, age,
-            self.ping_timeout, py_bool(self.reconnect_jitter)
+            self.ping_timeout, py_bool(self.reconnect_jitter), py_bool(self.mqtt5), self.session_expiry_interval
         )
     }
 
@@ -212,6 +224,16 @@ impl PyConfig {
     fn set_reconnect_jitter(&mut self, value: bool) -> PyResult<()> {
         self.assign("reconnect_jitter", |c| c.reconnect_jitter = value)
     }
+
+    #[setter]
+    fn set_mqtt5(&mut self, value: bool) -> PyResult<()> {
+        self.assign("mqtt5", |c| c.mqtt5 = value)
+    }
+
+    #[setter]
+    fn set_session_expiry_interval(&mut self, value: i64) -> PyResult<()> {
+        self.assign("session_expiry_interval", |c| c.session_expiry_interval = value)
+    }
 }
 
 fn py_bool(b: bool) -> &'static str {
@@ -225,7 +247,7 @@ fn py_bool(b: bool) -> &'static str {
 impl PyConfig {
     /// `MqttConnectionConfig()` with every default, for a client given no config.
     pub fn py_new_default() -> PyResult<Self> {
-        Self::new(None, None, None, true, 1200, true, -1, 1.0, 120.0, 2.0, 10, 30.0, true, 100, Some(300.0), DEFAULT_PING_TIMEOUT, true)
+        Self::new(None, None, None, true, 1200, true, -1, 1.0, 120.0, 2.0, 10, 30.0, true, 100, Some(300.0), DEFAULT_PING_TIMEOUT, true, false, DEFAULT_SESSION_EXPIRY_SECS)
     }
 
     fn assign(&mut self, field: &str, set: impl FnOnce(&mut Self)) -> PyResult<()> {
@@ -259,6 +281,8 @@ impl PyConfig {
             max_queued_command_age: self.max_queued_command_age,
             ping_timeout: self.ping_timeout,
             reconnect_jitter: self.reconnect_jitter,
+            mqtt5: self.mqtt5,
+            session_expiry_interval: self.session_expiry_interval,
         }
     }
 }

@@ -58,7 +58,7 @@ impl DiagnosticsCore {
 
     /// Records a drop; returns the record as a dict only when `want_record` (a listener or
     /// verbose logging needs it), because building it costs more than recording.
-    #[pyo3(signature = (error_name, error_message, error_code, cause, reconnect_attempt, active_subscriptions, queued_commands, want_record=true))]
+    #[pyo3(signature = (error_name, error_message, error_code, cause, reconnect_attempt, active_subscriptions, queued_commands, want_record=true, reason_code=None, reason_string=None))]
     #[allow(clippy::too_many_arguments)]
     fn record_drop<'py>(
         &self,
@@ -71,8 +71,12 @@ impl DiagnosticsCore {
         active_subscriptions: i64,
         queued_commands: i64,
         want_record: bool,
+        reason_code: Option<i64>,
+        reason_string: Option<String>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let record = self.lock().record_drop(DropInput {
+            reason_code,
+            reason_string,
             error_name,
             error_message,
             error_code,
@@ -162,14 +166,16 @@ impl DiagnosticsCore {
 
     /// Starts (or restarts with new settings) the host-signal sampler for `endpoint`; returns
     /// the signals this host cannot give, each with its reason.
-    fn start_host_monitor(&self, interval: f64, endpoint: &str) -> PyResult<Vec<String>> {
+    #[pyo3(signature = (interval, endpoint, journal=true))]
+    fn start_host_monitor(&self, interval: f64, endpoint: &str, journal: bool) -> PyResult<Vec<String>> {
         if !(interval.is_finite() && (0.5..=86_400.0).contains(&interval)) {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "interval must be between 0.5 and 86400 seconds, got {interval}"
             )));
         }
         let parsed = Endpoint::parse(endpoint).map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("endpoint: {e}")))?;
-        let config = HostMonitorConfig { interval: std::time::Duration::from_secs_f64(interval), host: parsed.host, port: parsed.port };
+        let config =
+            HostMonitorConfig { interval: std::time::Duration::from_secs_f64(interval), host: parsed.host, port: parsed.port, journal };
         let monitor = HostMonitor::start(super::runtime::handle(), config, self.inner.clone());
         let unavailable = monitor.unavailable.clone();
         // Replacing the old one drops it, which stops it.

@@ -19,13 +19,16 @@ pub fn nwp_error(py: Python<'_>, class_name: &str, message: &str, kwargs: Option
     }
 }
 
-/// `ConnectionDropError(name, code, message, cause)`: the `.error` of a drop.
+/// `ConnectionDropError(name, code, message, cause, reason_code, reason_string)`: the `.error`
+/// of a drop (the last two only over MQTT 5).
 pub fn drop_error_object<'py>(py: Python<'py>, error: &DropError) -> PyResult<Bound<'py, PyAny>> {
     py.import("nwp500.exceptions")?.getattr("ConnectionDropError")?.call1((
         error.name(),
         error.code(),
         error.message.as_str(),
         error.cause.as_str(),
+        error.reason_code,
+        error.reason_string.as_deref(),
     ))
 }
 

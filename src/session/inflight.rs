@@ -10,6 +10,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::wire::Refusal;
 use super::{OpError, Outbound, PublishOutcome, Reply};
 
 pub(crate) struct PendingPublish {
@@ -38,7 +39,6 @@ pub(crate) struct PendingUnsubscribe {
 /// What a SUBACK settled.
 pub(crate) struct SubAcked {
     pub topic: String,
-    pub granted: bool,
     pub restore: bool,
     pub withdrawn: bool,
 }
@@ -186,17 +186,34 @@ impl Inflight {
         }
     }
 
+    /// MQTT 5: the broker answered the message with a failure reason (not authorized, quota
+    /// exceeded, ...). Its caller learns why; the link stays up and nothing is replayed.
+    pub fn publish_refused(&mut self, pkid: u16, refusal: &Refusal) {
+        if let Some(p) = self.publishes.take_assigned(pkid) {
+            let topic = crate::redact::topic(&p.message.topic);
+            complete(p.reply, Err(OpError::Rejected(format!("broker refused the message to '{topic}' ({})", refusal.describe()))));
+        }
+    }
+
     pub fn subscribe_sent(&mut self, pkid: u16) {
         self.subscribes.assign(pkid);
     }
 
-    pub fn subscribe_acked(&mut self, pkid: u16, granted: bool) -> Option<SubAcked> {
+    /// A SUBACK: every caller waiting on it gets the packet id, or the refusal with its reason.
+    pub fn subscribe_acked(&mut self, pkid: u16, refused: Option<&Refusal>) -> Option<SubAcked> {
         let s = self.subscribes.take_assigned(pkid)?;
         for reply in s.replies {
-            let result = if granted { Ok(pkid) } else { Err(OpError::Rejected(format!("broker refused subscription to '{}'", crate::redact::topic(&s.topic)))) };
+            let result = match refused {
+                None => Ok(pkid),
+                Some(r) => Err(OpError::Rejected(format!(
+                    "broker refused subscription to '{}' ({})",
+                    crate::redact::topic(&s.topic),
+                    r.describe()
+                ))),
+            };
             let _ = reply.send(result);
         }
-        Some(SubAcked { topic: s.topic, granted, restore: s.restore, withdrawn: s.withdrawn })
+        Some(SubAcked { topic: s.topic, restore: s.restore, withdrawn: s.withdrawn })
     }
 
     pub fn unsubscribe_sent(&mut self, pkid: u16) {
@@ -373,8 +390,8 @@ mod tests {
         assert!(matches!(ra.try_recv().unwrap(), Err(OpError::TimedOut { what: "subscribe", .. })));
         assert!(f.next_deadline().is_none());
         f.subscribe_sent(5);
-        let acked = f.subscribe_acked(5, true).unwrap();
-        assert!(acked.withdrawn && acked.granted && !acked.restore);
+        let acked = f.subscribe_acked(5, None).unwrap();
+        assert!(acked.withdrawn && !acked.restore);
     }
 
     #[test]
@@ -387,7 +404,7 @@ mod tests {
         let (c, _rc) = oneshot::channel();
         assert!(f.join_subscribe("other", c).is_err());
         f.subscribe_sent(9);
-        f.subscribe_acked(9, false);
+        f.subscribe_acked(9, Some(&Refusal { code: Some(0x87), reason: None }));
         assert!(matches!(ra.try_recv().unwrap(), Err(OpError::Rejected(_))));
         assert!(matches!(rb.try_recv().unwrap(), Err(OpError::Rejected(_))));
     }

@@ -4,21 +4,23 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use rumqttc::{AsyncClient, ConnectionError, Event, Packet};
+use rumqttc::{AsyncClient, Event, Packet};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::wire::{self, LinkClient, LinkEvent};
 use super::{CredentialError, CredentialSource, CredentialStep};
 use crate::config::ConnectionSettings;
 use crate::drop_cause::{classify, crt, DropCause, DropError};
-use crate::transport::attempt_options;
+use crate::transport::{attempt_options, attempt_options_v5};
 
 /// Requests rumqttc may hold before `publish().await` has to wait for its event loop.
 const REQUEST_CAPACITY: usize = 1024;
 
 pub(crate) struct Link {
-    pub client: AsyncClient,
-    pub events: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
+    pub client: LinkClient,
+    /// The link's events, either MQTT version's, and at the end the classified error.
+    pub events: mpsc::UnboundedReceiver<Result<LinkEvent, DropError>>,
     pub session_present: bool,
     pub connected_at: Instant,
     task: JoinHandle<()>,
@@ -54,7 +56,7 @@ impl Link {
         let Link { client, mut task, .. } = self;
         // The DISCONNECT goes out on the next poll; give it a moment, then stop regardless.
         let finished = graceful
-            && client.try_disconnect().is_ok()
+            && client.try_disconnect()
             && tokio::time::timeout(std::time::Duration::from_millis(500), &mut task).await.is_ok();
         if !finished {
             task.abort();
@@ -110,44 +112,57 @@ pub(crate) async fn open(
     if let Some(at) = not_before {
         tokio::time::sleep_until(at).await;
     }
-    let (options, network) = attempt_options(&settings, creds.as_ref(), SystemTime::now())
-        .map_err(|m| AttemptError::Transport(DropError::new(crt::AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, m)))?;
-    let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
-    eventloop.set_network_options(network);
-
     // rumqttc bounds TCP+TLS+upgrade+CONNACK by the network timeout; this outer bound only
     // guards against a hang inside it.
     let limit = settings.operation_timeout + std::time::Duration::from_secs(1);
-    let session_present = match tokio::time::timeout(limit, eventloop.poll()).await {
-        Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
-        Ok(Ok(other)) => {
-            return Err(AttemptError::Transport(DropError::new(
-                crt::AWS_ERROR_MQTT_PROTOCOL_ERROR,
-                DropCause::InternalError,
-                format!("expected CONNACK, got {other:?}"),
-            )))
-        }
-        Ok(Err(e)) => return Err(AttemptError::Transport(classify(&e))),
-        Err(_) => return Err(AttemptError::Transport(DropError::connect_timeout(limit))),
+    let tls_error = |m| AttemptError::Transport(DropError::new(crt::AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, m));
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let (client, session_present, task) = if settings.mqtt5 {
+        let options = attempt_options_v5(&settings, creds.as_ref(), SystemTime::now()).map_err(tls_error)?;
+        let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, REQUEST_CAPACITY);
+        let session_present = match tokio::time::timeout(limit, eventloop.poll()).await {
+            Ok(Ok(rumqttc::v5::Event::Incoming(rumqttc::v5::mqttbytes::v5::Packet::ConnAck(ack)))) => ack.session_present,
+            Ok(Ok(other)) => return Err(not_connack(format!("{other:?}"))),
+            Ok(Err(e)) => return Err(AttemptError::Transport(wire::classify_v5(&e))),
+            Err(_) => return Err(AttemptError::Transport(DropError::connect_timeout(limit))),
+        };
+        let task = tokio::spawn(async move {
+            while forward(&events_tx, eventloop.poll().await.map(wire::from_v5).map_err(|e| wire::classify_v5(&e))) {}
+        });
+        (LinkClient::V5(client), session_present, task)
+    } else {
+        let (options, network) = attempt_options(&settings, creds.as_ref(), SystemTime::now()).map_err(tls_error)?;
+        let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
+        eventloop.set_network_options(network);
+        let session_present = match tokio::time::timeout(limit, eventloop.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(ack)))) => ack.session_present,
+            Ok(Ok(other)) => return Err(not_connack(format!("{other:?}"))),
+            Ok(Err(e)) => return Err(AttemptError::Transport(classify(&e))),
+            Err(_) => return Err(AttemptError::Transport(DropError::connect_timeout(limit))),
+        };
+        let task = tokio::spawn(async move {
+            while forward(&events_tx, eventloop.poll().await.map(wire::from_v4).map_err(|e| classify(&e))) {}
+        });
+        (LinkClient::V4(client), session_present, task)
     };
-
-    let (tx, events) = mpsc::unbounded_channel();
-    let task = tokio::spawn(async move {
-        loop {
-            match eventloop.poll().await {
-                Ok(event) => {
-                    if tx.send(Ok(event)).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    // Never poll again after an error: that would make rumqttc reconnect on its
-                    // own, and reconnecting is the session's decision alone.
-                    let _ = tx.send(Err(e));
-                    break;
-                }
-            }
-        }
-    });
     Ok(Link { client, events, session_present, connected_at: Instant::now(), task })
+}
+
+fn not_connack(got: String) -> AttemptError {
+    AttemptError::Transport(DropError::new(crt::AWS_ERROR_MQTT_PROTOCOL_ERROR, DropCause::InternalError, format!("expected CONNACK, got {got}")))
+}
+
+/// Hands one polled outcome to the session; whether to poll again. A link's event loop runs
+/// in its own task (so the session never cancels a half-done poll) and stops at the first
+/// error: polling again would make rumqttc reconnect on its own, and reconnecting is the
+/// session's decision alone.
+fn forward(tx: &mpsc::UnboundedSender<Result<LinkEvent, DropError>>, polled: Result<Option<LinkEvent>, DropError>) -> bool {
+    match polled {
+        Ok(None) => true,
+        Ok(Some(event)) => tx.send(Ok(event)).is_ok(),
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            false
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod authority;
 mod inflight;
 mod link;
 mod subscriptions;
+mod wire;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -56,7 +56,8 @@ async def main(endpoint: str, interval: float) -> None:
     client = NavienMqttClient(Auth(), config=config)
     client.on("connection_interrupted", lambda e: say(ev="drop", cause=e.error.cause, t=time.time()))
     client.on("connection_resumed", lambda e: say(ev="resumed", t=time.time()))
-    client.diagnostics.start_host_monitor(interval=interval)
+    # The journal is the whole machine's: other tests' veth links would show up in it.
+    client.diagnostics.start_host_monitor(interval=interval, journal=False)
     await client.connect()
     say(ev="up", t=time.time())
     loop = asyncio.get_running_loop()

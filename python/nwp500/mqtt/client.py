@@ -108,8 +108,11 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
     async def disconnect(self) -> None:
         """Close the connection and stop reconnecting; waits until the socket is closed.
 
-        Queued commands, subscriptions and listeners are kept for a later :meth:`connect`.
+        Queued commands, subscriptions and listeners are kept for a later :meth:`connect`. A
+        host monitor started on :attr:`diagnostics` stops too (a disconnected client leaves
+        nothing running); start it again after a new :meth:`connect` if wanted.
         """
+        self._diagnostics.stop_host_monitor()
         await self._disconnect()
 
     async def subscribe(

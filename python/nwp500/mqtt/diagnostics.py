@@ -56,6 +56,10 @@ class ConnectionDropEvent:
     queued_commands: int = 0
     #: Our addition: the drop-cause taxonomy (``tcp_closed``, ``keepalive_timeout``, ...).
     cause: str | None = None
+    #: Our addition, MQTT 5 only: the reason code the server gave (``0x8E`` session taken over).
+    reason_code: int | None = None
+    #: Our addition, MQTT 5 only: the server's reason string, if it sent one.
+    reason_string: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -189,9 +193,15 @@ class MqttDiagnosticsCollector:
     ) -> None:
         """Record a drop; ``error`` is typically ``event.error`` of ``connection_interrupted``."""
         name, message, code, cause = _error_fields(error)
+        reason_code = getattr(error, "reason_code", None)
+        if not (isinstance(reason_code, int) and not isinstance(reason_code, bool) and 0 <= reason_code <= 255):
+            reason_code = None  # MQTT 5 reason codes are one byte; anything else is not one
+        reason_string = getattr(error, "reason_string", None)
+        reason_string = _text(reason_string) if isinstance(reason_string, str) else None
         wanted = self.enable_verbose_logging or bool(self._on_drop_listeners)
         record = self._core.record_drop(
-            name, message, code, cause, reconnect_attempt, active_subscriptions, queued_commands, wanted
+            name, message, code, cause, reconnect_attempt, active_subscriptions, queued_commands, wanted,
+            reason_code, reason_string,
         )
         if record is None:
             return
@@ -250,7 +260,7 @@ class MqttDiagnosticsCollector:
         :meth:`record_system_event`, the clock jumps noticed, and the host monitor's."""
         return self._core.recent_system_events(max(0, int(limit)))
 
-    def start_host_monitor(self, interval: float = 60.0, endpoint: str | None = None) -> None:
+    def start_host_monitor(self, interval: float = 60.0, endpoint: str | None = None, *, journal: bool = True) -> None:
         """Watch the host and the path to the endpoint, recording what changes as system
         events, so :meth:`analyze` can tell host-side causes of drops from server-side ones.
 
@@ -264,15 +274,17 @@ class MqttDiagnosticsCollector:
         unavailable (not Linux, a container, no permission) one log line says so.
 
         ``endpoint`` defaults to the client's (for ``client.diagnostics``) or the Navien
-        AWS IoT endpoint. Calling it again restarts the monitor with the new settings.
+        AWS IoT endpoint. ``journal=False`` leaves the system log unread. Calling it again
+        restarts the monitor with the new settings; ``client.disconnect()`` stops it.
 
         Raises:
             ValueError: ``interval`` is outside 0.5 s .. 1 day, or ``endpoint`` is invalid.
         """
         target = endpoint or self._endpoint or mqtt_endpoint()
-        unavailable = self._core.start_host_monitor(float(interval), target)
+        unavailable = self._core.start_host_monitor(float(interval), target, bool(journal))
         if unavailable:
-            _logger.info("Host monitor: not available here, going on without: %s", "; ".join(unavailable))
+            _logger.info("Host monitor: some signals are not available here, going on without them: %s",
+                         "; ".join(unavailable))
 
     def stop_host_monitor(self) -> None:
         """Stop the host monitor (no-op when none runs). The events it recorded stay."""

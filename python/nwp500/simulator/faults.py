@@ -76,6 +76,28 @@ class _Frames:
         return out
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def mqtt5_disconnect(reason_code: int, reason_string: str | None = None) -> bytes:
+    """An MQTT 5 DISCONNECT packet from a server: the reason code, and the reason string
+    property (0x1F) when given."""
+    if not 0 <= reason_code <= 255:
+        raise ValueError(f"reason_code must be one byte, got {reason_code}")
+    props = b""
+    if reason_string:
+        text = reason_string.encode("utf-8")
+        props = b"\x1f" + len(text).to_bytes(2, "big") + text
+    body = bytes([reason_code]) + _varint(len(props)) + props
+    return b"\xe0" + _varint(len(body)) + body
+
+
 def _refused_suback(packet: bytes) -> bytes:
     """The same SUBACK with every return code set to 0x80 (the broker refused)."""
     i = 1
@@ -239,6 +261,17 @@ class FaultProxy:
             return True
         return False
 
+    async def _server_disconnect(self, reason_code: int, reason_string: str | None) -> int:
+        packet = mqtt5_disconnect(reason_code, reason_string)
+        links = list(self._links)
+        for link in links:
+            link.cw.write(packet)
+            self._count_bytes("down", len(packet))
+            link.cw.close()
+            if link.uw is not None:
+                link.uw.transport.abort()
+        return len(links)
+
     async def _add_trip(self, trip: _Trip) -> None:
         self._trips.append(trip)
 
@@ -338,6 +371,13 @@ class FaultProxy:
     def trip(self, direction: str, packet: str, action: str = "fin", *, after: bool = False) -> None:
         """Arms a one-shot packet-aware fault (see the module docstring)."""
         self._call(self._add_trip(_Trip(direction, packet, action, after)))
+
+    def server_disconnect(self, reason_code: int, reason_string: str | None = None) -> int:
+        """Ends every connection the way an MQTT 5 server does when it says why: a DISCONNECT
+        with ``reason_code`` (and the reason string, if given) to the client, then a close.
+        Returns how many connections it ended. (Over MQTT 3.1.1 a client sees a malformed
+        packet: only use it with MQTT 5 clients.)"""
+        return self._call(self._server_disconnect(reason_code, reason_string))
 
     def clear_trips(self) -> None:
         self._call(self._clear_trips())

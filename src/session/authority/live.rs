@@ -5,17 +5,17 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use rumqttc::{Event, Outgoing, Packet, SubscribeReasonCode};
 use tokio::time::sleep_until;
 
 use super::super::inflight::complete;
 use super::super::link::Link;
 use super::super::subscriptions::{Request, SubState};
+use super::super::wire::{LinkEvent, Refusal};
 use super::super::*;
 use super::{link_gone, Authority, Phase, TARGET_CLIENT, TARGET_QUEUE, TARGET_RECONNECT};
 use crate::backoff::STABLE_CONNECTION;
 use crate::diagnostics::DropInput;
-use crate::drop_cause::{classify, DropCause, DropError};
+use crate::drop_cause::{DropCause, DropError};
 
 /// A message the link dropped on this many times in a row, while it was in flight, is given up:
 /// the server is closing the connection because of it (too large, denied by the IoT policy).
@@ -105,7 +105,7 @@ impl Authority {
     ) -> Result<(), DropError> {
         let Outbound { topic, payload, qos, .. } = message.clone();
         self.inflight.submitted_publish(queued_at, message, reply, timeout);
-        link.client.publish(topic, qos, false, payload).await.map_err(|_| link_gone())
+        link.client.publish(topic, qos, payload).await.map_err(|_| link_gone())
     }
 
     pub(super) async fn live(&mut self, mut link: Link) -> Phase {
@@ -198,47 +198,42 @@ impl Authority {
     fn on_link_event(
         &mut self,
         link: &Link,
-        event: Option<Result<Event, rumqttc::ConnectionError>>,
+        event: Option<Result<LinkEvent, DropError>>,
         ping_deadline: &mut Option<tokio::time::Instant>,
     ) -> Result<(), DropError> {
         let event = match event {
             None => return Err(link_gone()),
-            Some(Err(e)) => return Err(classify(&e)),
-            Some(Ok(event)) => event,
+            Some(result) => result?,
         };
         match event {
-            Event::Incoming(Packet::Publish(p)) => {
-                let topic = p.topic.clone();
-                self.sink.deliver(SessionEvent::Message { topic, payload: p.payload.to_vec() });
-            }
-            Event::Incoming(Packet::PubAck(ack)) => self.inflight.publish_acked(ack.pkid),
-            Event::Incoming(Packet::PubComp(ack)) => self.inflight.publish_acked(ack.pkid),
-            Event::Incoming(Packet::SubAck(ack)) => {
-                let granted = ack.return_codes.iter().all(|c| !matches!(c, SubscribeReasonCode::Failure));
-                if let Some(acked) = self.inflight.subscribe_acked(ack.pkid, granted) {
-                    self.on_suback(link, acked.topic, acked.granted, acked.restore, acked.withdrawn);
+            LinkEvent::Message { topic, payload } => self.sink.deliver(SessionEvent::Message { topic, payload }),
+            LinkEvent::PubAck { pkid, refused: None } => self.inflight.publish_acked(pkid),
+            LinkEvent::PubAck { pkid, refused: Some(refusal) } => self.inflight.publish_refused(pkid, &refusal),
+            LinkEvent::SubAck { pkid, refused } => {
+                if let Some(acked) = self.inflight.subscribe_acked(pkid, refused.as_ref()) {
+                    self.on_suback(link, acked.topic, refused, acked.restore, acked.withdrawn);
                 }
             }
-            Event::Incoming(Packet::UnsubAck(ack)) => self.inflight.unsubscribe_acked(ack.pkid),
-            Event::Incoming(Packet::PingResp) => *ping_deadline = None,
-            Event::Outgoing(Outgoing::PingReq) => {
+            LinkEvent::UnsubAck(pkid) => self.inflight.unsubscribe_acked(pkid),
+            LinkEvent::PingResp => *ping_deadline = None,
+            LinkEvent::PingReqSent => {
                 if ping_deadline.is_none() {
                     *ping_deadline = Some(tokio::time::Instant::now() + self.settings.ping_timeout);
                 }
             }
-            Event::Outgoing(Outgoing::Publish(pkid)) => self.inflight.publish_sent(pkid),
-            Event::Outgoing(Outgoing::Subscribe(pkid)) => self.inflight.subscribe_sent(pkid),
-            Event::Outgoing(Outgoing::Unsubscribe(pkid)) => self.inflight.unsubscribe_sent(pkid),
-            _ => {}
+            LinkEvent::PublishSent(pkid) => self.inflight.publish_sent(pkid),
+            LinkEvent::SubscribeSent(pkid) => self.inflight.subscribe_sent(pkid),
+            LinkEvent::UnsubscribeSent(pkid) => self.inflight.unsubscribe_sent(pkid),
         }
         Ok(())
     }
 
-    fn on_suback(&mut self, link: &Link, topic: String, granted: bool, restore: bool, withdrawn: bool) {
+    fn on_suback(&mut self, link: &Link, topic: String, refused: Option<Refusal>, restore: bool, withdrawn: bool) {
         let redacted = crate::redact::topic(&topic);
+        let granted = refused.is_none();
         if withdrawn {
             // Its caller timed out and was told it failed: undo it unless it is wanted again.
-            if granted && self.subscriptions.state(&topic).is_none() && link.client.try_unsubscribe(topic).is_ok() {
+            if granted && self.subscriptions.state(&topic).is_none() && link.client.try_unsubscribe(topic) {
                 self.inflight.submitted_unsubscribe(None, None);
             }
             return;
@@ -252,12 +247,13 @@ impl Authority {
         }
         let was = self.subscriptions.remove(&topic);
         self.publish_tracked();
+        let why = refused.map(|r| r.describe()).unwrap_or_default();
         if restore || was == Some(SubState::Restoring) {
-            let reason = format!("the broker refused to restore the subscription to '{redacted}' after a reconnect");
+            let reason = format!("the broker refused to restore the subscription to '{redacted}' after a reconnect ({why})");
             self.log(LogLevel::Error, TARGET_CLIENT, format!("Subscription lost: {reason}"));
             self.sink.deliver(SessionEvent::SubscriptionLost { topic, reason });
         } else {
-            self.log(LogLevel::Warning, TARGET_CLIENT, format!("Broker refused subscription to '{redacted}'"));
+            self.log(LogLevel::Warning, TARGET_CLIENT, format!("Broker refused subscription to '{redacted}' ({why})"));
         }
     }
 
@@ -317,6 +313,8 @@ impl Authority {
             reconnect_attempt: i64::from(self.attempts),
             active_subscriptions: self.subscriptions.len() as i64,
             queued_commands: self.shared.queued() as i64,
+            reason_code: error.reason_code.map(i64::from),
+            reason_string: error.reason_string.clone(),
         });
         self.sink.deliver(SessionEvent::Interrupted {
             error,

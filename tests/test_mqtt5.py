@@ -1,0 +1,143 @@
+"""MQTT 5 (``MqttConnectionConfig(mqtt5=True)``) against a real mosquitto: the server says why
+it closes the connection, and the drop carries that reason everywhere (the event's error, the
+diagnostics record, the export, the log line), the client recovers, and its subscriptions
+deliver again. Transport round trips over both versions are in test_transport.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import uuid
+
+import pytest
+
+from helpers import DuckAuth, EventRecorder, fast_config, run
+from nwp500 import MqttConnectionConfig, NavienMqttClient
+from nwp500.exceptions import ConnectionDropError
+
+DEADLINE = 15.0
+
+
+def test_a_takeover_is_named_and_the_client_recovers(broker, fault_proxy, caplog):
+    """The server closes the link with DISCONNECT 0x8E (session taken over) and a reason
+    string. The drop says so in the event's error, the diagnostics record, the export and the
+    log line; the client reconnects, resubscribes, and receives again.
+
+    The DISCONNECT is injected by the fault proxy in front of mosquitto: mosquitto 2.0.11
+    (Debian 12's) closes a taken-over MQTT 5 connection without sending one (measured: a raw
+    MQTT 5 client reads EOF, no DISCONNECT), while AWS IoT and EMQX do send it."""
+    proxy = fault_proxy()
+    client_id = f"mqtt5-{uuid.uuid4().hex[:8]}"
+    topic = f"nwp500/test/{client_id}/in"
+    config = fast_config(proxy.url, client_id=client_id, mqtt5=True, keep_alive_secs=5)
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=config)
+        rec = EventRecorder(client)
+        received: asyncio.Queue = asyncio.Queue()
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        try:
+            await asyncio.wait_for(client.subscribe(topic, lambda t, m: received.put_nowait(m)), DEADLINE)
+            assert await asyncio.to_thread(proxy.server_disconnect, 0x8E, "another client took the session") == 1
+            interrupted = await rec.wait_count("connection_interrupted", 1, DEADLINE)
+            await rec.wait_count("connection_resumed", 1, 20)
+            await asyncio.to_thread(subprocess.run, ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port),
+                                                     "-q", "1", "-t", topic, "-m", json.dumps({"after": "takeover"})],
+                                    check=True, timeout=DEADLINE)
+            message = await asyncio.wait_for(received.get(), DEADLINE)
+            drops = client.diagnostics.get_recent_drops(0)
+            export = json.loads(client.diagnostics.export_json())
+        finally:
+            await client.disconnect()
+        return interrupted, message, drops, export
+
+    with caplog.at_level(logging.WARNING, logger="nwp500"):
+        interrupted, message, drops, export = run(scenario(), 60)
+    error = interrupted[-1].args[0].error
+    assert isinstance(error, ConnectionDropError)
+    assert (error.name, error.code, error.cause) == ("AWS_ERROR_MQTT5_DISCONNECT_RECEIVED", 5154, "takeovered"), error
+    assert (error.reason_code, error.reason_string) == (0x8E, "another client took the session")
+    assert "reason 0x8E session taken over: another client took the session" in str(error)
+    assert message == {"after": "takeover"}
+    d = drops[0]
+    assert (d.cause, d.reason_code, d.reason_string, d.error_code) == (
+        "takeovered", 0x8E, "another client took the session", 5154)
+    assert (export["recent_drops"][0]["reason_code"], export["recent_drops"][0]["reason_string"]) == (
+        0x8E, "another client took the session")
+    assert export["drop_causes"] == {"takeovered": 1}
+    assert any("0x8E session taken over" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+
+# Every reason code the issue names, with the cause it must map to.
+REASONS = [(0x8E, "takeovered"), (0x98, "kicked"), (0x8D, "keepalive_timeout"), (0x87, "not_authorized"),
+           (0x89, "throttled"), (0x97, "throttled"), (0x96, "throttled"), (0x9F, "throttled"),
+           (0x8B, "server_shutting_down"), (0x95, "packet_too_large"), (0x81, "internal_error")]
+
+
+def test_every_mapped_reason_arrives_with_its_cause_code_and_string(fault_proxy):
+    """One client, one server DISCONNECT per reason code (each with a reason string); every
+    drop carries the cause the table gives, the code, and the string."""
+    proxy = fault_proxy()
+    config = fast_config(proxy.url, mqtt5=True, keep_alive_secs=5)
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=config)
+        rec = EventRecorder(client)
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        try:
+            for n, (code, _) in enumerate(REASONS, start=1):
+                await asyncio.to_thread(proxy.server_disconnect, code, f"why {code:#x}")
+                await rec.wait_count("connection_interrupted", n, DEADLINE)
+                await rec.wait_count("connection_resumed", n, 20)
+        finally:
+            await client.disconnect()
+        return [r.args[0].error for r in rec.of("connection_interrupted")]
+
+    errors = run(scenario(), 120)
+    got = [(e.reason_code, e.cause, e.reason_string, e.code) for e in errors]
+    assert got == [(code, cause, f"why {code:#x}", 5154) for code, cause in REASONS]
+
+
+def test_over_mqtt311_a_takeover_has_no_reason(broker):
+    """The same takeover over MQTT 3.1.1: the server cannot say why, so the drop is a plain
+    server-side close and the reason fields stay None."""
+    client_id = f"mqtt311-{uuid.uuid4().hex[:8]}"
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, client_id=client_id,
+                                                                 initial_reconnect_delay=5.0, max_reconnect_delay=5.0))
+        rec = EventRecorder(client)
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        intruder = NavienMqttClient(DuckAuth(), config=MqttConnectionConfig(
+            endpoint=broker.url, client_id=client_id, auto_reconnect=False))
+        try:
+            await asyncio.wait_for(intruder.connect(), DEADLINE)
+            interrupted = await rec.wait_count("connection_interrupted", 1, DEADLINE)
+        finally:
+            await intruder.disconnect()
+            await client.disconnect()
+        return interrupted[-1].args[0].error, client.diagnostics.get_recent_drops(1)[0]
+
+    error, drop = run(scenario(), 60)
+    assert error.cause == "tcp_closed" and error.reason_code is None and error.reason_string is None
+    assert drop.reason_code is None and drop.reason_string is None
+
+
+def test_mqtt5_needs_a_keep_alive_of_five_seconds():
+    """rumqttc's MQTT 5 client cannot keep a shorter one: a ValueError naming the field, at
+    construction, instead of a failed connection later."""
+    with pytest.raises(ValueError, match="keep_alive_secs"):
+        MqttConnectionConfig(endpoint="mqtt://127.0.0.1:1883", keep_alive_secs=4, ping_timeout=1.0, mqtt5=True)
+
+
+@pytest.mark.parametrize("value", [-1, 2**32])
+def test_session_expiry_interval_is_checked(value):
+    with pytest.raises(ValueError, match="session_expiry_interval"):
+        MqttConnectionConfig(session_expiry_interval=value)
+    config = MqttConnectionConfig(mqtt5=True, session_expiry_interval=600)
+    assert (config.mqtt5, config.session_expiry_interval) == (True, 600)
+    with pytest.raises(ValueError, match="session_expiry_interval"):
+        config.session_expiry_interval = value
+    assert config.session_expiry_interval == 600
