@@ -7,11 +7,14 @@ Bad input is one line on stderr and exit status 2, never a traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
+import time
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -326,8 +329,85 @@ def test_bad_input_is_one_line_and_status_2(cloud, tmp_path):
     assert "not a valid float" in one_line_error(nwp(cloud.env, "temp", "warm"))
     assert "must be >= 0" in one_line_error(nwp(cloud.env, "monitor", "--duration", "-1"))
     assert "positive" in one_line_error(nwp(cloud.env, "monitor", "--export-interval", "0"))
+    # No password and no stored sign-in of this account (an empty token cache).
     no_password = {k: v for k, v in cloud.env.items() if k != "NAVIEN_PASSWORD"}
+    no_password["XDG_CACHE_HOME"] = str(tmp_path / "empty-cache")
     assert "NAVIEN_PASSWORD" in one_line_error(nwp(no_password, "monitor"))
+
+
+def test_monitor_paths_are_checked_before_it_starts(cloud, tmp_path):
+    assert "--log-file" in one_line_error(nwp(cloud.env, "monitor", "--log-file", "/nonexistent/x.log",
+                                              cwd=tmp_path))
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    assert "--output" in one_line_error(nwp(cloud.env, "monitor", "-o", str(a_file), cwd=tmp_path))
+    assert "--output" in one_line_error(nwp(cloud.env, "monitor", "-o", str(a_file / "sub"), cwd=tmp_path))
+    assert "--log-file" in one_line_error(nwp(cloud.env, "monitor", "--log-file", str(tmp_path), cwd=tmp_path))
+    assert a_file.read_text() == "not a directory"
+
+
+def test_only_value_errors_are_bad_input():
+    """A TypeError is a bug, not bad input: exit status 1 and "unexpected error" (the
+    traceback is logged at -vv only); ValueError and the library's ValidationError are bad input."""
+    from nwp500.cli.session import describe_error
+    from nwp500.exceptions import ValidationError
+
+    bug = describe_error(TypeError("unsupported operand type(s) for +: 'int' and 'str'"))
+    assert bug.exit_code == 1 and str(bug).startswith("unexpected error: TypeError:")
+    assert describe_error(ValueError("out of range")).exit_code == 2
+    assert describe_error(ValidationError("temperature out of range")).exit_code == 2
+
+
+def test_a_command_without_its_mqtt_connection_is_a_one_line_error():
+    from nwp500.cli.handlers import _mqtt
+    from nwp500.cli.session import CliError, Session
+
+    with pytest.raises(CliError, match="MQTT connection"):
+        _mqtt(Session(auth=None, api=None, device=None, mqtt=None, unit_system=None))  # type: ignore[arg-type]
+
+
+def test_the_token_file_is_read_off_the_event_loop(cloud, tmp_path, monkeypatch):
+    """The token file is a FIFO here, so reading it blocks until something is written to it:
+    the event loop must keep running meanwhile (the read runs in a worker thread)."""
+    from nwp500.cli.session import open_session
+
+    fifo = tmp_path / "nwp500" / "tokens.json"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    for name in ("NWP500_API_BASE_URL", "NWP500_MQTT_ENDPOINT", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, _env(cloud.sim, tmp_path)[name])
+    beats: list[float] = []
+    progressed: list[bool] = []
+
+    def release(start: int) -> None:
+        """Wait (with a deadline) for the loop to tick on, then unblock the reader."""
+        end = time.monotonic() + 10
+        while len(beats) < start + 5 and time.monotonic() < end:
+            time.sleep(0.02)
+        progressed.append(len(beats) >= start + 5)
+        with open(fifo, "w") as f:
+            f.write("{}")
+
+    async def main() -> str:
+        async def heartbeat() -> None:
+            while True:
+                beats.append(time.monotonic())
+                await asyncio.sleep(0.05)
+
+        ticker = asyncio.create_task(heartbeat())
+        await asyncio.sleep(0)
+        helper = threading.Thread(target=release, args=(len(beats),), daemon=True)
+        helper.start()
+        try:
+            async with open_session(cloud.sim.email, cloud.sim.password, connect_mqtt=False,
+                                    store_tokens=False) as session:
+                return session.device.device_info.mac_address
+        finally:
+            ticker.cancel()
+            await asyncio.to_thread(helper.join, 15)
+
+    assert asyncio.run(main()) == cloud.sim.device_mac
+    assert progressed == [True], "the event loop stopped while the token file was read"
 
 
 def test_help_version_and_the_nwp_cli_name(cloud):

@@ -110,6 +110,15 @@ def test_home_assistant_download(live_export, tmp_path):
     (None, "cannot read"), ("not json at all", "is not JSON"), ("[1, 2]", "not a diagnostics export"),
     ('{"hello": 1}', "not a diagnostics export"), ('{"metrics": {}, "recent_drops": []}', "no connection history"),
     ('{"data": {"mqtt_diagnostics": null}}', "no MQTT diagnostics"),
+    ('{"recent_drops": 5, "metrics": {}}', "recent_drops must be an array"),
+    ('{"recent_drops": [], "recent_connections": {"a": 1}}', "recent_connections must be an array"),
+    ('{"recent_drops": [{"timestamp": 1}], "metrics": []}', "metrics must be an object"),
+    ('{"recent_drops": [{"timestamp": 1}], "analysis": "x"}', "analysis must be an object"),
+    ('{"recent_drops": [{"timestamp": 1}], "analysis": {"evidence": 3}}', "analysis.evidence must be an object"),
+    ('{"recent_drops": [{"timestamp": 1}], "system_events": {}}', "system_events must be an array"),
+    ('{"recent_drops": [{"timestamp": 1e300, "error_name": "X"}]}', "no connection history"),
+    ('{"recent_drops": [{"timestamp": "0001-01-01T00:00:00+10:00"}]}', "no connection history"),
+    ('{"recent_drops": [{"timestamp": "9999-12-31T23:00:00-10:00"}]}', "no connection history"),
 ])
 def test_bad_input_is_one_line_and_status_2(tmp_path, content, message):
     path = tmp_path / "in.json"
@@ -118,6 +127,17 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, content, message):
     done = _cli("report", str(path), "-o", str(tmp_path / "out.html"))
     assert done.returncode == 2
     assert message in done.stderr and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_out_of_range_numbers_still_make_a_report(tmp_path):
+    """A session length no date can show does not end the report: its dates say so."""
+    path = tmp_path / "in.json"
+    path.write_text('{"timestamp": 1e300, "recent_drops": [{"timestamp": 1000, "error_name": "X", '
+                    '"duration_connected_seconds": 1e300}, {"timestamp": 2000, "reconnect_attempt": '
+                    + "9" * 400 + ', "duration_connected_seconds": ' + "9" * 400 + '}]}')
+    done = _cli("report", str(path), "-o", str(tmp_path / "out.html"))
+    assert done.returncode == 0, done.stderr
+    assert len(_markers((tmp_path / "out.html").read_text())) == 2
 
 
 def test_help_and_no_command():

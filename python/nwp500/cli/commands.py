@@ -17,7 +17,9 @@ from typing import Any, Callable
 import click
 
 from .._version import __version__
+from ..config import api_base_url
 from . import handlers
+from . import tokens as token_store
 from .session import CliError, describe_error, open_session
 
 __all__ = ["cli"]
@@ -406,7 +408,11 @@ def monitor(ctx: click.Context, duration: float | None, export_interval: float |
 
     obj = ctx.find_root().obj or {}
     if not (simulate or not obj.get("email")) and not obj.get("password"):
-        raise click.UsageError("monitoring the real cloud needs NAVIEN_PASSWORD (or --password) too")
+        # As the device commands: the stored sign-in of this account will do (read here, before
+        # the event loop runs).
+        if token_store.load_tokens(obj["email"].strip(), api_base_url())[0] is None:
+            raise click.UsageError("monitoring the real cloud needs NAVIEN_PASSWORD (or --password) too "
+                                   "(or a stored sign-in of this account)")
     try:
         options = MonitorOptions.build(duration=duration, export_interval=export_interval, output=output,
                                        log_file=log_file, simulate=simulate or not obj.get("email"),

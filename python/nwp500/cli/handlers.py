@@ -18,6 +18,7 @@ from .._readback import read_back
 from ..encoding import build_reservation_entry, decode_price, decode_season_bitfield, decode_week_bitfield
 from ..reservations import fetch_reservations, update_reservations_confirmed
 from ..enums import TemperatureType
+from ..openei import OpenEIClient
 from ..unit_system import get_unit_system, set_unit_system
 from . import output
 from .session import BAD_INPUT, CliError, Session
@@ -31,7 +32,8 @@ RESERVATION_FIELDS = ("enable", "week", "hour", "min", "mode", "param")
 
 
 def _mqtt(s: Session) -> Any:
-    assert s.mqtt is not None, "this command needs the MQTT connection"
+    if s.mqtt is None:  # a command wired with mqtt=False that talks to the device: a bug, said plainly
+        raise CliError("internal error: this command needs the MQTT connection, which was not opened")
     return s.mqtt
 
 
@@ -301,8 +303,6 @@ async def reservations_update(s: Session, index: int, *, enabled: bool | None, d
 # -- time of use ---------------------------------------------------------------------------------
 
 def _openei() -> Any:
-    from ..openei import OpenEIClient
-
     try:
         return OpenEIClient()
     except ValueError as exc:

@@ -9,30 +9,31 @@ collector fed by the guide's event hooks), polls each device's status every 30 s
 every recovery), appends each status to a CSV file (as nwp-cli's monitor does), and exports
 JSON plus an HTML report (:mod:`.report`) every ``export_interval`` seconds and at the end.
 Without an account it starts the simulated cloud in this process and injects one fault of
-each kind about every 15 s. :class:`MonitorState` holds what the live view shows.
+each kind about every 15 s (:mod:`.simulated`). :class:`MonitorState` holds what only the monitor
+knows; the live view reads the connection itself from the client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import math
 import os
 import signal
-import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from .. import MqttConnectionConfig, MqttDiagnosticsCollector, NavienAPIClient, NavienAuthClient, NavienMqttClient
 from ..config import api_base_url
 from ..exceptions import AuthenticationError, InvalidCredentialsError, Nwp500Error
 from . import tokens as token_store
 from .exports import append_csv, export, setup_logging
+from .simulated import SIMULATED_FAULTS, inject_faults, start_simulator
+from .simulated import pause as _pause
 
 __all__ = ["SIMULATED_FAULTS", "MonitorOptions", "MonitorState", "instrument", "monitor", "run_monitor", "setup_logging",
            "export"]
@@ -40,18 +41,6 @@ __all__ = ["SIMULATED_FAULTS", "MonitorOptions", "MonitorState", "instrument", "
 log = logging.getLogger("nwp500.monitor")
 status_log = logging.getLogger("nwp500.monitor.status")   # one line per status (plain output only)
 
-# (seconds after the first connection, simulator fault, its parameters, what it stands for).
-# Irregular spacing on purpose: evenly spaced drops would read as "regular intervals".
-SIMULATED_FAULTS: list[tuple[float, str, dict[str, Any], str]] = [
-    (9, "drop", {}, "the server closes the connection"),
-    (23, "reset", {}, "the network resets the TCP connection"),
-    (33, "takeover", {}, "another client connects with our client id"),
-    (52, "expire_credentials", {"drop": True},
-     "the AWS credentials expire and the connection drops (the reconnect gets HTTP 403)"),
-    (66, "blackhole", {"seconds": 12.0},
-     "a half-open link for 12 s: shorter than keep-alive (60 s) + ping deadline, so it should "
-     "pass unnoticed"),
-]
 STATUS_PERIOD = 30.0
 STATUS_CSV = "nwp500_status.csv"
 
@@ -82,7 +71,8 @@ class MonitorOptions:
         directory, or (ending in ``.csv``) the status CSV as nwp-cli's ``--output`` was.
 
         Raises:
-            ValueError: a negative duration or a non-positive export interval.
+            ValueError: a negative duration or a non-positive export interval, or an ``output``
+                or ``log_file`` that cannot be written (the message names the option).
         """
         duration = duration if duration is not None else (90.0 if simulate else 3600.0)
         export_interval = export_interval if export_interval is not None else (30.0 if simulate else 300.0)
@@ -95,8 +85,46 @@ class MonitorOptions:
             output_dir, csv_path = Path("mqtt_diagnostics_output"), out
         else:
             output_dir, csv_path = out, out / STATUS_CSV
+        log_path = Path(log_file) if log_file else None
+        _check_directory("--output", output_dir)
+        _check_file("--output", csv_path)
+        if log_path is not None:
+            _check_file("--log-file", log_path)
         return cls(duration=duration, export_interval=export_interval, output_dir=output_dir, csv_path=csv_path,
-                   log_file=Path(log_file) if log_file else None, simulate=simulate, **rest)
+                   log_file=log_path, simulate=simulate, **rest)
+
+
+def _check_directory(option: str, path: Path) -> None:
+    """``path`` is a directory, or can be created as one (its nearest existing ancestor is a
+    writable directory)."""
+    if path.exists():
+        if not path.is_dir():
+            raise ValueError(f"{option}: {path} exists and is not a directory")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(f"{option}: the directory {path} is not writable")
+        return
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{option}: cannot create {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{option}: cannot create {path}: {parent} is not writable")
+
+
+def _check_file(option: str, path: Path) -> None:
+    """``path`` is a writable file, or can be created as one (see :func:`_check_directory`;
+    the log file's directory must exist already)."""
+    if path.is_dir():
+        raise ValueError(f"{option}: {path} is a directory")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ValueError(f"{option}: {path} is not writable")
+        return
+    parent = path.absolute().parent
+    if option == "--log-file" and not parent.is_dir():
+        raise ValueError(f"{option}: cannot create {path}: no directory {parent}")
+    _check_directory(option, parent)
 
 
 @dataclass
@@ -110,18 +138,13 @@ class DeviceView:
 
 @dataclass
 class MonitorState:
-    """What the monitor knows right now (read by the live view on the loop thread)."""
+    """What only the monitor knows (read by the live view on the loop thread). The connection
+    itself (up or down, drops, recoveries, reconnect attempts) is read from ``client``."""
 
     started: float = field(default_factory=time.monotonic)
     phase: str = "starting"
     where: str = ""
     client: Any = None
-    connected_since: float | None = None
-    down_since: float | None = None
-    drops: Counter = field(default_factory=Counter)
-    last_drop: tuple[str, str, str] | None = None        # (HH:MM:SS, cause, "NAME: message")
-    recoveries: int = 0
-    last_recovery_seconds: float | None = None
     messages_in: int = 0
     pattern: str = "insufficient_data"
     recommendation: str = ""
@@ -130,47 +153,6 @@ class MonitorState:
     last_export: str | None = None
     report_path: Path | None = None
     faults: list[str] = field(default_factory=list)
-
-
-# -- the simulated cloud -------------------------------------------------------------------------------
-
-def start_simulator() -> Any:
-    """Start the simulated cloud in this process and point the library at it."""
-    from ..simulator import SimulatorThread
-
-    sim = SimulatorThread().start()
-    os.environ["NWP500_API_BASE_URL"] = sim.api_base_url
-    os.environ["NWP500_MQTT_ENDPOINT"] = sim.mqtt_endpoint
-    return sim
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> bool:
-    """Wait ``seconds``; ``True`` if ``stop`` was set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), max(0.0, seconds))
-        return True
-    except asyncio.TimeoutError:
-        return False
-
-
-async def inject_faults(sim: Any, client: NavienMqttClient, faults: list[tuple[float, str, dict[str, Any], str]],
-                        state: MonitorState, stop: asyncio.Event) -> None:
-    """Apply each fault of the schedule at its time (seconds after this starts)."""
-    started = time.monotonic()
-    for at, action, params, meaning in faults:
-        if await _pause(stop, started + at - time.monotonic()):
-            return
-        log.info(">>> simulated fault: %s (%s)", action, meaning)
-        state.faults.append(action)
-        try:
-            await asyncio.to_thread(sim.fault, action, **params)
-        except Exception as exc:  # noqa: BLE001 - a failed injection must not end the monitor
-            log.warning("could not inject %s: %s", action, exc)
-            continue
-        if action == "blackhole" and params.get("seconds"):
-            if await _pause(stop, params["seconds"]):
-                return
-            log.info("<<< the half-open link is over; still connected: %s", client.is_connected)
 
 
 # -- device traffic ---------------------------------------------------------------------------------------
@@ -218,12 +200,23 @@ def _hardened_config() -> MqttConnectionConfig:
     )
 
 
+# Tasks started from event callbacks: kept here until done (the loop holds only weak references).
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+def _spawn(coro: Awaitable[Any]) -> asyncio.Task[Any]:
+    task = asyncio.ensure_future(coro)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+    return task
+
+
 def instrument(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, state: MonitorState, devices: list[Any]) -> None:
-    """Hook the client's events up: the guide's collector (``hooks``), the monitor's state and
-    log lines, and a status request to every device after each recovery."""
+    """Hook the client's events up: the guide's collector (``hooks``), the monitor's log lines
+    and pattern, and a status request to every device after each recovery."""
     # The guide's hooks ("Phase 1: Instrument Your Code").
     client.on('connection_interrupted',
-        lambda event: asyncio.create_task(
+        lambda event: _spawn(
             hooks.record_connection_drop(
                 error=event.error,
                 active_subscriptions=len(client._subscription_manager.subscriptions),
@@ -232,7 +225,7 @@ def instrument(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, state:
         )
     )
     client.on('connection_resumed',
-        lambda event: asyncio.create_task(
+        lambda event: _spawn(
             hooks.record_connection_success(
                 event_type='resumed',
                 session_present=event.session_present,
@@ -243,23 +236,17 @@ def instrument(client: NavienMqttClient, hooks: MqttDiagnosticsCollector, state:
 
     def on_drop(event: Any) -> None:
         err = event.error
-        cause = str(getattr(err, "cause", None) or "unknown")
-        state.down_since, state.connected_since = time.monotonic(), None
-        state.drops[cause] += 1
-        state.last_drop = (datetime.now().strftime("%H:%M:%S"), cause, str(err))
-        log.info("!!! connection dropped: %s (cause: %s)", err, cause)
+        log.info("!!! connection dropped: %s (cause: %s)", err, getattr(err, "cause", None) or "unknown")
 
     def on_resume(event: Any) -> None:
-        took = time.monotonic() - state.down_since if state.down_since is not None else 0.0
-        state.connected_since, state.down_since = time.monotonic(), None
-        state.recoveries += 1
-        state.last_recovery_seconds = took
+        last = client.diagnostics.get_recent_connections(1)   # the client recorded it before telling us
+        took = last[0].time_to_reconnect_seconds if last else None
         analysis = client.diagnostics.analyze()
         state.pattern, state.recommendation = analysis.pattern, analysis.recommendation
-        log.info("+++ connection resumed after %.1f s (session_present=%s, queued commands left: %d)",
-                 took, event.session_present, client.queued_commands_count)
+        log.info("+++ connection resumed after %s (session_present=%s, queued commands left: %d)",
+                 f"{took:.1f} s" if took is not None else "? s", event.session_present, client.queued_commands_count)
         for device in devices:
-            asyncio.create_task(_request_status(client, device))
+            _spawn(_request_status(client, device))
 
     client.on("connection_interrupted", on_drop)
     client.on("connection_resumed", on_resume)
@@ -289,6 +276,8 @@ async def _watch_device(client: NavienMqttClient, device: Any, options: MonitorO
             append_csv(options.csv_path, status)
         except OSError as exc:
             log.warning("status CSV not written: %s", exc)
+        except Exception:  # noqa: BLE001 - runs in the executor: an error nobody logs would vanish
+            log.exception("status CSV not written")
 
     def on_status(status: Any) -> None:
         view.status, view.updated = status, time.monotonic()
@@ -300,68 +289,131 @@ async def _watch_device(client: NavienMqttClient, device: Any, options: MonitorO
     await client.start_periodic_requests(device, period_seconds=STATUS_PERIOD)
 
 
+T = TypeVar("T")
+
+
+class _Interrupted(Exception):
+    """Ctrl+C (SIGINT or SIGTERM) arrived while the monitor was waiting for something."""
+
+
+async def _unless_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T:
+    """``await awaitable``, unless ``stop`` is set first: then cancel it and raise
+    :class:`_Interrupted` (so a signal ends a sign-in, a connect or a subscribe at once)."""
+    task = asyncio.ensure_future(awaitable)
+    stopper = asyncio.ensure_future(stop.wait())
+    interrupted = False
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not task.done():
+            interrupted = True
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if interrupted:
+        raise _Interrupted()
+    return task.result()
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[signal.Signals]:
+    """Set ``stop`` on the first SIGINT/SIGTERM, then give the signals back (a second Ctrl+C
+    raises KeyboardInterrupt). Returns the signals handled (none off the main thread)."""
+    handled: list[signal.Signals] = []
+
+    def first_signal() -> None:
+        stop.set()
+        _release_signals(loop, handled)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, first_signal)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not on this platform / not main thread
+            pass
+    return handled
+
+
+def _release_signals(loop: asyncio.AbstractEventLoop, handled: list[signal.Signals]) -> None:
+    while handled:
+        with contextlib.suppress(Exception):
+            loop.remove_signal_handler(handled.pop())
+
+
 async def monitor(auth_client: NavienAuthClient, options: MonitorOptions, state: MonitorState, sim: Any = None,
                   ticker: Callable[[MonitorState, asyncio.Event], Any] | None = None) -> int:
     """Run the monitor with a signed-in ``auth_client`` until the duration is over or Ctrl+C;
-    ``ticker(state, stop)``, if given, runs beside it (the live view's refresh)."""
+    ``ticker(state, stop)``, if given, runs beside it (the live view's refresh). Ctrl+C ends
+    it at any point (listing the devices, connecting, subscribing included); the final export
+    runs if it was connected."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not on this platform / not main thread
-            pass
+    handled = _stop_on_signals(loop, stop)
     tasks = [asyncio.create_task(ticker(state, stop))] if ticker else []
     hooks = MqttDiagnosticsCollector(enable_verbose_logging=True)   # the guide's collector
-
-    devices = await NavienAPIClient(auth_client).list_devices()
-    log.info("%d device(s): %s", len(devices), ", ".join(device_label(d) for d in devices) or "none")
-    client = NavienMqttClient(auth_client, config=_hardened_config(), unit_system=options.unit_system)
-    state.client = client
-    instrument(client, hooks, state, devices)
-    # The guide's by-hand checklist (ping, routes, DNS, retransmits, system log), automated:
-    # host events land beside the drops in the exports and on the report's timeline.
-    client.diagnostics.start_host_monitor()
-    state.phase = "connecting"
-    await client.connect()
-    state.connected_since = time.monotonic()
-    state.phase = "monitoring"
-    log.info("connected to MQTT as %s (keep-alive %d s)", client.client_id, client.config.keep_alive_secs)
-    for device in devices:
-        await _watch_device(client, device, options, state)
-
-    end = time.monotonic() + options.duration if options.duration else math.inf
-    tasks.append(asyncio.create_task(periodic_export(client, hooks, options, state, stop, end)))
-    if sim is not None:
-        tasks.append(asyncio.create_task(inject_faults(sim, client, options.faults, state, stop)))
-    log.info("monitoring %s; exports every %.0f s to %s/ (Ctrl+C to stop)",
-             f"for {options.duration:.0f} s" if options.duration else "until Ctrl+C", options.export_interval,
-             options.output_dir)
+    client: NavienMqttClient | None = None
+    connected = False
     try:
+        devices = await _unless_stopped(stop, NavienAPIClient(auth_client).list_devices())
+        log.info("%d device(s): %s", len(devices), ", ".join(device_label(d) for d in devices) or "none")
+        client = NavienMqttClient(auth_client, config=_hardened_config(), unit_system=options.unit_system)
+        state.client = client
+        instrument(client, hooks, state, devices)
+        # The guide's by-hand checklist (ping, routes, DNS, retransmits, system log), automated:
+        # host events land beside the drops in the exports and on the report's timeline.
+        client.diagnostics.start_host_monitor()
+        state.phase = "connecting"
+        await _unless_stopped(stop, client.connect())
+        connected = True
+        state.phase = "monitoring"
+        log.info("connected to MQTT as %s (keep-alive %d s)", client.client_id, client.config.keep_alive_secs)
+        for device in devices:
+            await _unless_stopped(stop, _watch_device(client, device, options, state))
+
+        end = time.monotonic() + options.duration if options.duration else math.inf
+        tasks.append(asyncio.create_task(periodic_export(client, hooks, options, state, stop, end)))
+        if sim is not None:
+            tasks.append(asyncio.create_task(inject_faults(sim, client, options.faults, state, stop)))
+        log.info("monitoring %s; exports every %.0f s to %s/ (Ctrl+C to stop)",
+                 f"for {options.duration:.0f} s" if options.duration else "until Ctrl+C", options.export_interval,
+                 options.output_dir)
         if await _pause(stop, options.duration if options.duration else math.inf):
             log.info("stopping (interrupted)")
         else:
             log.info("stopping (%.0f s elapsed)", options.duration)
+    except _Interrupted:
+        log.info("stopping (interrupted)")
     finally:
         state.phase = "stopping"
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await client.stop_all_periodic_tasks()
-        client.diagnostics.stop_host_monitor()
-        await client.disconnect()
+        try:
+            if client is not None:
+                try:
+                    await client.stop_all_periodic_tasks()
+                finally:
+                    client.diagnostics.stop_host_monitor()
+                    await client.disconnect()
+        finally:
+            _release_signals(loop, handled)
 
-    log.info("=== final report ===")
-    await export(client, hooks, options.output_dir, state)
-    m = client.diagnostics.get_metrics()
-    log.info("drops: %d, recoveries: %d, by error: %s", m.total_connection_drops,
-             m.connection_recovered, dict(m.connection_drops_by_error) or "none")
-    for drop in client.diagnostics.get_recent_drops(0):
-        log.info("  %s  %-22s %s (connected %.0f s before)", drop.timestamp, drop.cause,
-                 drop.error_name, drop.duration_connected_seconds or 0.0)
+    code = 0
+    if connected and client is not None:
+        log.info("=== final report ===")
+        try:
+            await export(client, hooks, options.output_dir, state)
+        except OSError as exc:
+            log.error("final export failed: %s", exc)
+            code = 1
+        m = client.diagnostics.get_metrics()
+        log.info("drops: %d, recoveries: %d, by error: %s", m.total_connection_drops,
+                 m.connection_recovered, dict(m.connection_drops_by_error) or "none")
+        for drop in client.diagnostics.get_recent_drops(0):
+            log.info("  %s  %-22s %s (connected %.0f s before)", drop.timestamp, drop.cause,
+                     drop.error_name, drop.duration_connected_seconds or 0.0)
     if options.log_file is not None:
         log.info("log: %s", options.log_file)
     state.phase = "done"
-    return 0
+    return code
 
 
 async def _signed_in(options: MonitorOptions, state: MonitorState, sim: Any,
@@ -373,51 +425,58 @@ async def _signed_in(options: MonitorOptions, state: MonitorState, sim: Any,
         email, password = sim.email, sim.password
     elif keep:
         base_url = api_base_url()
-        stored, _ = token_store.load_tokens(email, base_url)
+        stored, stored_email = await asyncio.to_thread(token_store.load_tokens, email or None, base_url)
+        email = email or stored_email or ""
+    if not email or (not password and stored is None):
+        raise MonitorUsageError("NAVIEN_EMAIL and NAVIEN_PASSWORD (or --email/--password) are both needed for "
+                                "the real cloud (or a stored sign-in)")
     async with NavienAuthClient(email, password, stored_tokens=stored) as auth_client:
         if keep and auth_client.current_tokens is not None:
-            token_store.save_tokens(auth_client.current_tokens, email, base_url)
+            await asyncio.to_thread(token_store.save_tokens, auth_client.current_tokens, email, base_url)
         user = auth_client.current_user
         log.info("signed in as %s", (user.full_name if user else "") or email)
         try:
             return await monitor(auth_client, options, state, sim, ticker)
         finally:
             if keep and auth_client.current_tokens is not None:
-                token_store.save_tokens(auth_client.current_tokens, email, base_url)
+                await asyncio.to_thread(token_store.save_tokens, auth_client.current_tokens, email, base_url)
+
+
+class MonitorUsageError(Exception):
+    """Nothing to sign in with (exit status 2)."""
 
 
 def run_monitor(options: MonitorOptions, *, ticker: Any = None) -> int:
     """Run the whole monitor (simulated cloud included) and return the exit status; the live
     view is used when stdout is a terminal, rich is installed and ``options.plain`` is off."""
-    from . import live
+    from . import live  # rich, when installed: loaded here, off the event loop
 
     view = None if options.plain or ticker is not None else live.LiveView.for_terminal()
     state = MonitorState()
     setup_logging(options.log_file, options.verbose, view.log_handler() if view else None)
-    sim = None
     code = 1
     try:
-        if options.simulate:
-            log.info("NAVIEN_EMAIL is not set (or --simulate given): using the simulated Navien cloud on "
-                     "127.0.0.1, with one injected fault of each kind about every 15 s.")
-            log.info("Set NAVIEN_EMAIL and NAVIEN_PASSWORD to monitor your real account instead.")
-            sim = start_simulator()
-            state.where = f"simulated cloud {sim.api_base_url.split('/api')[0]}"
-            log.info("simulator: REST %s, MQTT %s", sim.api_base_url, sim.mqtt_endpoint)
-        elif not options.email or not options.password:
-            log.error("NAVIEN_EMAIL and NAVIEN_PASSWORD (or --email/--password) are both needed for the real cloud")
-            return 2
-        else:
-            state.where = "Navien cloud"
-        runner = view.ticker if view else ticker
-        if view:
-            with view.running(state):
-                code = asyncio.run(_signed_in(options, state, sim, runner))
-        else:
+        with contextlib.ExitStack() as stack:
+            sim = None
+            if options.simulate:
+                log.info("NAVIEN_EMAIL is not set (or --simulate given): using the simulated Navien cloud on "
+                         "127.0.0.1, with one injected fault of each kind about every 15 s.")
+                log.info("Set NAVIEN_EMAIL and NAVIEN_PASSWORD to monitor your real account instead.")
+                sim = stack.enter_context(start_simulator())
+                state.where = f"simulated cloud {sim.api_base_url.split('/api')[0]}"
+                log.info("simulator: REST %s, MQTT %s", sim.api_base_url, sim.mqtt_endpoint)
+            else:
+                state.where = "Navien cloud"
+            runner = view.ticker if view else ticker
+            if view:
+                stack.enter_context(view.running(state))
             code = asyncio.run(_signed_in(options, state, sim, runner))
-    except KeyboardInterrupt:  # Ctrl+C before the signal handlers were installed
+    except KeyboardInterrupt:  # Ctrl+C before the signal handlers were installed, or a second one
         log.info("interrupted")
         code = 130
+    except MonitorUsageError as exc:
+        log.error("%s", exc)
+        code = 2
     except InvalidCredentialsError as exc:
         log.error("sign-in refused: %s", exc)
         code = 2
@@ -425,13 +484,6 @@ def run_monitor(options: MonitorOptions, *, ticker: Any = None) -> int:
         log.error("could not sign in: %s", exc)
     except Nwp500Error as exc:
         log.error("monitor stopped: %s", exc)
-    finally:
-        if sim is not None:
-            sim.stop()
-        # Let the simulator's daemon threads finish their logging before the interpreter goes.
-        for t in threading.enumerate():
-            if t is not threading.current_thread() and t.name == "nwp500-simulator":
-                t.join(5)
     if state.report_path is not None:
         print(f"report: {state.report_path}", flush=True)
     return code

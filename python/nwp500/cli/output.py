@@ -17,6 +17,17 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Sequence
 
+from ..encoding import decode_price, decode_season_bitfield, decode_week_bitfield
+
+try:  # the ``cli`` extra; plain text without it
+    import rich
+    from rich.console import Console
+    from rich.syntax import Syntax
+    from rich.table import Table
+    from rich.text import Text
+except ImportError:  # pragma: no cover - exercised without the extra
+    rich = None  # type: ignore[assignment]
+
 __all__ = ["use_rich", "to_jsonable", "print_json", "print_success", "print_table", "abbreviate_days",
            "format_months", "status_items", "feature_items", "print_reservations", "print_tou_schedule",
            "energy_report", "daily_energy_report"]
@@ -28,13 +39,7 @@ MONTH_ABBR = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 
 def use_rich() -> bool:
     """Whether to draw with rich: installed, stdout a terminal, not turned off."""
-    if os.environ.get("NWP500_NO_RICH", "0") == "1" or not sys.stdout.isatty():
-        return False
-    try:
-        import rich  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return rich is not None and os.environ.get("NWP500_NO_RICH", "0") != "1" and sys.stdout.isatty()
 
 
 def to_jsonable(value: Any) -> Any:
@@ -53,9 +58,6 @@ def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON (highlighted on a terminal)."""
     text = json.dumps(data, indent=2, default=to_jsonable, ensure_ascii=False)
     if use_rich():
-        from rich.console import Console
-        from rich.syntax import Syntax
-
         Console().print(Syntax(text, "json", theme="monokai", word_wrap=True))
     else:
         print(text, flush=True)
@@ -64,8 +66,6 @@ def print_json(data: Any) -> None:
 def print_success(message: str) -> None:
     """A command's one-line result: ``✓ message``."""
     if use_rich():
-        from rich.console import Console
-
         Console().print(f"[green]✓ {message}[/green]", highlight=False)
     else:
         print(f"✓ {message}", flush=True)
@@ -82,10 +82,6 @@ def _text(value: Any) -> str:
 def print_table(items: Sequence[Item], title: str = "DEVICE STATUS") -> None:
     """Label/value rows grouped under their category headings."""
     if use_rich():
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
         table = Table(title=title, show_header=False)
         current = None
         for category, label, value in items:
@@ -260,8 +256,6 @@ def print_reservations(rows: list[dict[str, Any]], enabled: bool) -> None:
 
 def print_tou_schedule(name: Any, utility: Any, zip_code: Any, schedules: Sequence[Any]) -> None:
     """A TOU plan: one block per season, one row per period with its prices in $/kWh."""
-    from ..encoding import decode_price, decode_season_bitfield, decode_week_bitfield
-
     lines = ["TOU SCHEDULE", "=" * 72, f"  Plan:    {name}", f"  Utility: {utility}", f"  ZIP:     {zip_code}",
              "=" * 72]
     for sched in schedules:

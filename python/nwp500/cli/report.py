@@ -36,6 +36,9 @@ CAUSE_TEXT = {
     "kicked": "kicked by the server",
     "discarded": "session discarded",
     "takeovered": "taken over by another client with the same id",
+    "throttled": "throttled by the server (busy, quota or rate)",
+    "server_shutting_down": "server shutting down or moving",
+    "packet_too_large": "a packet over the server's size limit",
     "normal": "normal close",
     "unknown": "unknown",
 }
@@ -44,6 +47,7 @@ CAUSE_COLOUR = {
     "credentials_expired": "#8c564b", "tls_failure": "#e377c2", "dns_failure": "#7f7f7f",
     "network_unreachable": "#bcbd22", "internal_error": "#17becf", "kicked": "#1f77b4",
     "discarded": "#aec7e8", "takeovered": "#2ca02c", "normal": "#98df8a", "unknown": "#555555",
+    "throttled": "#ffbb78", "server_shutting_down": "#c5b0d5", "packet_too_large": "#c49c94",
 }
 
 
@@ -82,19 +86,32 @@ class DropHistory:
     analysis: dict[str, Any] = field(default_factory=dict)
 
 
+# The datetimes Python can show: 0001-01-01 .. 9999-12-31 (UTC), as POSIX timestamps.
+_FIRST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+_LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc).timestamp()
+
+
 def _time(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    if not isinstance(value, str) or not value.strip():
+    """A POSIX timestamp from a number or an ISO 8601 text; ``None`` for anything else,
+    including moments outside the years 1..9999 (UTC), which no date can show."""
+    at: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            at = float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            at = moment.timestamp()
+        except (ValueError, OverflowError, OSError):
+            return None
+    if at is None or not math.isfinite(at) or not _FIRST <= at <= _LAST:
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
+    return at
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -102,13 +119,44 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 def _num(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
+        return number if math.isfinite(number) else None
     return None
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+_JSON_TYPE = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+              float: "a number"}
+
+
+def _wrong(field: str, expected: str, value: Any) -> ReportError:
+    found = "null" if value is None else _JSON_TYPE.get(type(value), type(value).__name__)
+    return ReportError(f"not a diagnostics export: {field} must be {expected}, not {found}")
+
+
+def _field_list(container: dict[str, Any], key: str, field: str) -> list[Any]:
+    """``container[key]`` when it is a list (missing or null: empty); else :class:`ReportError`
+    naming ``field``."""
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _wrong(field, "an array", value)
+    return value
+
+
+def _field_object(container: dict[str, Any], key: str, field: str) -> dict[str, Any]:
+    """``container[key]`` when it is an object (missing or null: empty); else
+    :class:`ReportError` naming ``field``."""
+    value = container.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _wrong(field, "an object", value)
+    return value
 
 
 def _find_export(document: Any) -> tuple[dict[str, Any], str]:
@@ -137,7 +185,7 @@ def parse(document: Any) -> DropHistory:
     """A drop history from a decoded export (any of the three layouts)."""
     export, source = _find_export(document)
     history = DropHistory(source=source, exported_at=_time(export.get("timestamp")))
-    for raw in export.get("recent_drops") or []:
+    for raw in _field_list(export, "recent_drops", "recent_drops"):
         if not isinstance(raw, dict) or (at := _time(raw.get("timestamp"))) is None:
             continue
         name = str(raw.get("error_name") or "unknown")
@@ -149,21 +197,24 @@ def parse(document: Any) -> DropHistory:
             at=at, error_name=name, error_code=raw.get("error_code") if isinstance(raw.get("error_code"), int) else None,
             message=str(raw.get("error_message") or ""), cause=str(cause), cause_inferred=inferred,
             attempt=_int(raw.get("reconnect_attempt")), connected_for=_num(raw.get("duration_connected_seconds"))))
-    for raw in export.get("recent_connections") or []:
+    for raw in _field_list(export, "recent_connections", "recent_connections"):
         if not isinstance(raw, dict) or (at := _time(raw.get("timestamp"))) is None:
             continue
         history.recoveries.append(Recovery(at=at, kind=str(raw.get("event_type") or "connected"),
                                            seconds=_num(raw.get("time_to_reconnect_seconds")),
                                            attempt=_int(raw.get("attempt_number"))))
-    analysis = _object(export.get("analysis"))
-    events = export.get("system_events") or _object(analysis.get("evidence")).get("system_events") or []
-    for raw in events if isinstance(events, list) else []:
+    analysis = _field_object(export, "analysis", "analysis")
+    events = _field_list(export, "system_events", "system_events")
+    if not events:  # older exports list them in the analysis' evidence (this library's counts them there)
+        listed = _field_object(analysis, "evidence", "analysis.evidence").get("system_events")
+        events = listed if isinstance(listed, list) else []
+    for raw in events:
         if isinstance(raw, dict) and (at := _time(raw.get("timestamp"))) is not None:
             history.system_events.append((at, str(raw.get("kind") or raw.get("event") or "event"),
                                           str(raw.get("detail") or raw.get("description") or "")))
     history.drops.sort(key=lambda d: d.at)
     history.recoveries.sort(key=lambda r: r.at)
-    history.metrics = _object(export.get("metrics"))
+    history.metrics = _field_object(export, "metrics", "metrics")
     history.analysis = analysis
     if not history.drops and not history.recoveries:
         raise ReportError("the export holds no connection history (no drops and no connections recorded)")
@@ -171,6 +222,12 @@ def parse(document: Any) -> DropHistory:
 
 
 def load(path: str) -> DropHistory:
+    """The drop history in the export at ``path`` (any of the three layouts: see :func:`parse`).
+
+    Raises:
+        ReportError: the file cannot be read, is not JSON, or is not an export this report can
+            read (a field of the wrong type, no connection history); the message is one line.
+    """
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -200,7 +257,10 @@ def _span(seconds: float) -> str:
 
 
 def _stamp(at: float) -> str:
-    return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):  # e.g. a session start computed before year 1
+        return "(out of range)"
 
 
 def _counts(values: list[str]) -> list[tuple[str, int]]:

@@ -9,6 +9,7 @@ is disconnected on the way out. Failures become :class:`CliError` with a one-lin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ def describe_error(exc: BaseException) -> CliError:
         return CliError(str(exc))
     if isinstance(exc, TimeoutError):
         return CliError(str(exc) or "timed out")
-    if isinstance(exc, (ValueError, TypeError)):
+    if isinstance(exc, ValueError):  # pydantic's ValidationError included: bad input
         return CliError(f"invalid value: {exc}", BAD_INPUT)
     if isinstance(exc, OSError):
         return CliError(f"{type(exc).__name__}: {exc}")
@@ -104,7 +105,7 @@ class Session:
     unit_system: str | None
 
 
-def _store(auth: NavienAuthClient, creds: Credentials, last: list[Any]) -> None:
+async def _store(auth: NavienAuthClient, creds: Credentials, last: list[Any]) -> None:
     current = auth.current_tokens
     if current is None:
         return
@@ -112,7 +113,7 @@ def _store(auth: NavienAuthClient, creds: Credentials, last: list[Any]) -> None:
     if last and last[0] == snapshot:
         return
     last[:] = [snapshot]
-    token_store.save_tokens(current, creds.email, creds.base_url)
+    await asyncio.to_thread(token_store.save_tokens, current, creds.email, creds.base_url)
 
 
 @contextlib.asynccontextmanager
@@ -120,7 +121,7 @@ async def open_session(email: str | None, password: str | None, unit_system: str
                        connect_mqtt: bool = True, store_tokens: bool = True) -> AsyncIterator[Session]:
     """Sign in (or reuse stored tokens), pick the account's first device and, with
     ``connect_mqtt``, connect an MQTT client; everything is closed on exit."""
-    creds, stored = credentials(email, password)
+    creds, stored = await asyncio.to_thread(credentials, email, password)  # reads the token file
     if unit_system:
         set_unit_system(unit_system)  # type: ignore[arg-type]  # checked by the command's choices
     if stored is not None:
@@ -131,11 +132,11 @@ async def open_session(email: str | None, password: str | None, unit_system: str
         await auth.__aenter__()
     except InvalidCredentialsError:
         if stored is not None:
-            token_store.forget_tokens()
+            await asyncio.to_thread(token_store.forget_tokens)
         raise
     try:
         if store_tokens:
-            _store(auth, creds, last)
+            await _store(auth, creds, last)
         api = NavienAPIClient(auth, unit_system=unit_system) if unit_system else NavienAPIClient(auth)  # type: ignore[arg-type]
         try:
             device = await api.get_first_device()
@@ -143,14 +144,14 @@ async def open_session(email: str | None, password: str | None, unit_system: str
             if exc.code != 401 or stored is None:
                 raise
             # The server no longer takes the stored tokens (revoked, or expired early): sign in.
-            token_store.forget_tokens()
+            await asyncio.to_thread(token_store.forget_tokens)
             if not creds.password:
                 raise CliError("the stored sign-in was refused by the server: give --password or set "
                                "NAVIEN_PASSWORD to sign in again", BAD_INPUT) from None
             _log.info("the stored sign-in was refused; signing in again")
             await auth.sign_in()
             if store_tokens:
-                _store(auth, creds, last)
+                await _store(auth, creds, last)
             device = await api.get_first_device()
         if device is None:
             raise CliError("no devices found on this account")
@@ -166,5 +167,5 @@ async def open_session(email: str | None, password: str | None, unit_system: str
                 await mqtt.disconnect()
     finally:
         if store_tokens:
-            _store(auth, creds, last)
+            await _store(auth, creds, last)
         await auth.__aexit__(None, None, None)
