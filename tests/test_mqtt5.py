@@ -141,3 +141,73 @@ def test_session_expiry_interval_is_checked(value):
     with pytest.raises(ValueError, match="session_expiry_interval"):
         config.session_expiry_interval = value
     assert config.session_expiry_interval == 600
+
+
+# -- through the simulated Navien cloud (SigV4 websocket front in front of mosquitto) ---------
+
+async def _signed_in_client(sim, **overrides):
+    from helpers import sim_config
+    from nwp500 import NavienAuthClient
+
+    auth = NavienAuthClient(sim.email, sim.password, base_url=sim.api_base_url)
+    await auth.__aenter__()
+    client = NavienMqttClient(auth, config=sim_config(sim, mqtt5=True, **overrides))
+    return auth, client
+
+
+def test_the_simulator_names_each_injected_reason_and_a_takeover(simulator):
+    """The simulator's fault control sends MQTT 5 clients a server DISCONNECT with any reason
+    code and string; its takeover (a second client with the same id) arrives as 0x8E, as from
+    AWS IoT. Each drop carries cause, code and string; the client recovers every time."""
+    async def scenario():
+        auth, client = await _signed_in_client(simulator)
+        rec = EventRecorder(client)
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        try:
+            for n, (code, _) in enumerate(REASONS[:4], start=1):
+                result = await asyncio.to_thread(simulator.disconnect, code, f"simulated {code:#x}")
+                assert result["disconnected"] == 1, result
+                await rec.wait_count("connection_interrupted", n, DEADLINE)
+                await rec.wait_count("connection_resumed", n, 20)
+            await asyncio.to_thread(simulator.fault, "takeover")
+            await rec.wait_count("connection_interrupted", 5, DEADLINE)
+            await rec.wait_count("connection_resumed", 5, 20)
+        finally:
+            await client.disconnect()
+            await auth.__aexit__(None, None, None)
+        return [r.args[0].error for r in rec.of("connection_interrupted")]
+
+    errors = run(scenario(), 120)
+    got = [(e.reason_code, e.cause, e.reason_string) for e in errors]
+    expected = [(code, cause, f"simulated {code:#x}") for code, cause in REASONS[:4]]
+    expected.append((0x8E, "takeovered", "another client connected with this client id"))
+    assert got == expected
+
+
+def test_a_refused_connack_is_named_the_same_way(simulator):
+    """The simulator refuses the CONNECT with reason 0x87 (not authorized): connect() raises
+    a ConnectionDropError carrying AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED/5150, the code
+    and the cause."""
+    async def scenario():
+        auth, client = await _signed_in_client(simulator, max_reconnect_attempts=0)
+        await asyncio.to_thread(simulator.refuse_connect, 1)
+        try:
+            with pytest.raises(ConnectionDropError) as info:
+                await asyncio.wait_for(client.connect(), DEADLINE)
+        finally:
+            await client.disconnect()
+            await auth.__aexit__(None, None, None)
+        return info.value
+
+    error = run(scenario(), 60)
+    assert (error.name, error.code, error.cause, error.reason_code) == (
+        "AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED", 5150, "not_authorized", 0x87), repr(error)
+
+
+def test_schedule_and_http_accept_a_disconnect_with_a_hex_reason():
+    from nwp500.simulator.control import FaultError, parse_schedule
+
+    (item,) = parse_schedule("30:disconnect=0x97")
+    assert (item.at, item.action, item.params) == (30.0, "disconnect", {"reason_code": 0x97})
+    with pytest.raises(FaultError, match="disconnect needs reason_code"):
+        parse_schedule("30:disconnect")

@@ -2,7 +2,9 @@
 
 HTTP (on the REST port): ``POST /_sim/fault`` with ``{"action": ..., <params>}`` and
 ``GET /_sim/state``. Schedule syntax (seconds after start): ``"20:drop,45:blackhole=10,
-70:expire_credentials"``; ``action=value`` sets the action's main parameter.
+70:expire_credentials,90:disconnect=0x97"``; ``action=value`` sets the action's main
+parameter. ``disconnect`` sends MQTT 5 clients a server DISCONNECT with that reason code (and
+``reason``, over HTTP) before closing; MQTT 3.1.1 clients are just closed.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ ACTIONS: dict[str, tuple[str | None, type | None, bool]] = {
     "expire_tokens": (None, None, False),
     "revoke_refresh_tokens": (None, None, False),
     "takeover": ("client_id", str, False),
+    "disconnect": ("reason_code", int, True),
     "cut_every": ("seconds", float, True),
     "cut_stop": (None, None, False),
     "idle_timeout": ("seconds", float, True),
     "device_offline": ("mac", str, False),
     "device_online": ("mac", str, False),
 }
-EXTRA_PARAMS: dict[str, dict[str, type]] = {"takeover": {"hold": float}, "expire_credentials": {"drop": bool}}
+EXTRA_PARAMS: dict[str, dict[str, type]] = {
+    "takeover": {"hold": float}, "expire_credentials": {"drop": bool}, "disconnect": {"reason": str}}
 
 
 class FaultError(ValueError):
@@ -72,6 +76,8 @@ def normalize(action: Any, params: dict[str, Any]) -> tuple[str, dict[str, Any]]
                 converted = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
             elif want is str:
                 converted = str(value)
+            elif want is int and isinstance(value, str):
+                converted = int(value.strip(), 0)  # "0x97" as well as "151"
             else:
                 converted = want(value)
         except (TypeError, ValueError):
@@ -153,6 +159,11 @@ async def apply_fault(sim: "Simulator", action: str, params: dict[str, Any]) -> 
         return {"revoked": store.revoke_refresh_tokens()}
     if action == "takeover":
         return {"taken_over": await front.takeover(params.get("client_id"), params.get("hold", 0.0))}
+    if action == "disconnect":
+        code = params["reason_code"]
+        if code > 255:
+            raise FaultError(f"disconnect: reason_code must be one byte, got {code}")
+        return {"disconnected": await front.server_disconnect(code, params.get("reason")), "reason_code": code}
     if action == "cut_every":
         front.cut_every(params["seconds"])
         return {"cut_every": params["seconds"]}

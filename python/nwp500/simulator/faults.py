@@ -35,6 +35,8 @@ import struct
 import threading
 import time
 
+from .mqttwire import disconnect_v5
+
 
 PACKET_TYPES = {
     "CONNECT": 1, "CONNACK": 2, "PUBLISH": 3, "PUBACK": 4, "PUBREC": 5, "PUBREL": 6,
@@ -74,28 +76,6 @@ class _Frames:
             out.append(bytes(self.buf[: i + length]))
             del self.buf[: i + length]
         return out
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def mqtt5_disconnect(reason_code: int, reason_string: str | None = None) -> bytes:
-    """An MQTT 5 DISCONNECT packet from a server: the reason code, and the reason string
-    property (0x1F) when given."""
-    if not 0 <= reason_code <= 255:
-        raise ValueError(f"reason_code must be one byte, got {reason_code}")
-    props = b""
-    if reason_string:
-        text = reason_string.encode("utf-8")
-        props = b"\x1f" + len(text).to_bytes(2, "big") + text
-    body = bytes([reason_code]) + _varint(len(props)) + props
-    return b"\xe0" + _varint(len(body)) + body
 
 
 def _refused_suback(packet: bytes) -> bytes:
@@ -262,7 +242,7 @@ class FaultProxy:
         return False
 
     async def _server_disconnect(self, reason_code: int, reason_string: str | None) -> int:
-        packet = mqtt5_disconnect(reason_code, reason_string)
+        packet = disconnect_v5(reason_code, reason_string)
         links = list(self._links)
         for link in links:
             link.cw.write(packet)

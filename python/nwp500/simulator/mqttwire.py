@@ -1,7 +1,8 @@
-"""The few MQTT 3.1.1 packets the websocket front reads or writes itself.
+"""The few MQTT packets the websocket front reads or writes itself.
 
-It reads the client's CONNECT (to learn the client id, and to refuse it with CONNACK 5 on
-demand), and writes a CONNECT/DISCONNECT pair to take a client id over.
+It reads the client's CONNECT, MQTT 3.1.1 or 5 (to learn the client id and protocol, and to
+refuse it with a CONNACK on demand), writes a CONNECT/DISCONNECT pair to take a client id
+over, and, to an MQTT 5 client, a server DISCONNECT that says why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import struct
 from dataclasses import dataclass
 
 CONNECT, CONNACK, DISCONNECT = 1, 2, 14
+
+MQTT5 = 5  # the protocol level byte of an MQTT 5 CONNECT
 
 RC_ACCEPTED = 0
 RC_NOT_AUTHORIZED = 5
@@ -67,6 +70,23 @@ def _read_str(data: bytes, pos: int) -> tuple[str, int]:
     return data[pos + 2:end].decode("utf-8", "replace"), end
 
 
+def _skip_properties(data: bytes, pos: int) -> int:
+    """Past an MQTT 5 property block (its length is a variable byte integer)."""
+    length, shift = 0, 0
+    for _ in range(4):
+        if pos >= len(data):
+            raise MqttWireError("truncated properties")
+        byte = data[pos]
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            if pos + length > len(data):
+                raise MqttWireError("truncated properties")
+            return pos + length
+    raise MqttWireError("malformed property length")
+
+
 def parse_connect(packet: bytes) -> ConnectInfo:
     """Parse a whole CONNECT packet (as delimited by :func:`packet_size`)."""
     if not packet or packet[0] >> 4 != CONNECT:
@@ -81,8 +101,12 @@ def parse_connect(packet: bytes) -> ConnectInfo:
     level, flags = packet[pos], packet[pos + 1]
     (keep_alive,) = struct.unpack_from("!H", packet, pos + 2)
     pos += 4
+    if level == MQTT5:
+        pos = _skip_properties(packet, pos)
     client_id, pos = _read_str(packet, pos)
-    if flags & 0x04:  # will topic + will message
+    if flags & 0x04:  # will (properties), topic, message
+        if level == MQTT5:
+            pos = _skip_properties(packet, pos)
         _, pos = _read_str(packet, pos)
         _, pos = _read_str(packet, pos)
     username = None
@@ -93,6 +117,26 @@ def parse_connect(packet: bytes) -> ConnectInfo:
 
 def connack(return_code: int, session_present: bool = False) -> bytes:
     return bytes([CONNACK << 4, 2, 1 if session_present else 0, return_code])
+
+
+def connack_not_authorized(level: int) -> bytes:
+    """A refusing CONNACK in the client's protocol: 3.1.1 return code 5, MQTT 5 reason 0x87."""
+    if level == MQTT5:
+        return bytes([CONNACK << 4, 3, 0, 0x87, 0])
+    return connack(RC_NOT_AUTHORIZED)
+
+
+def disconnect_v5(reason_code: int, reason_string: str | None = None) -> bytes:
+    """An MQTT 5 DISCONNECT from a server: the reason code and, when given, the reason string
+    property (0x1F)."""
+    if not 0 <= reason_code <= 255:
+        raise ValueError(f"reason_code must be one byte, got {reason_code}")
+    props = b""
+    if reason_string:
+        text = reason_string.encode("utf-8")
+        props = b"\x1f" + struct.pack("!H", len(text)) + text
+    body = bytes([reason_code]) + _encode_length(len(props)) + props
+    return bytes([DISCONNECT << 4]) + _encode_length(len(body)) + body
 
 
 def build_connect(client_id: str, keep_alive: int = 60, clean_session: bool = True) -> bytes:

@@ -116,6 +116,10 @@ class SimulatorThread:
     def resume(self) -> dict[str, Any]:
         return self.fault("resume")
 
+    def disconnect(self, reason_code: int, reason: str | None = None) -> dict[str, Any]:
+        """An MQTT 5 server DISCONNECT with ``reason_code`` (and ``reason``) to every client."""
+        return self.fault("disconnect", reason_code=reason_code, reason=reason)
+
     def refuse_connect(self, count: int | None = None) -> dict[str, Any]:
         return self.fault("refuse_connect", count=count)
 

@@ -45,6 +45,7 @@ class FrontConnection:
     uw: asyncio.StreamWriter | None = None
     task: asyncio.Task | None = None
     client_id: str | None = None
+    protocol_level: int = 4           # from its CONNECT: 4 = MQTT 3.1.1, 5 = MQTT 5
     state: str = "handshake"          # handshake -> bridging -> closed
     accepted_at: float = field(default_factory=time.monotonic)
     cut_base: float = 0.0             # cut_every counts from here
@@ -65,7 +66,7 @@ class WsFront:
         self.path = path
         self.handshake_timeout = handshake_timeout
         self.port = 0
-        self.stats = dict(accepted=0, upgraded=0, rejected=0, refused_connects=0, dropped=0,
+        self.stats = dict(accepted=0, upgraded=0, rejected=0, refused_connects=0, dropped=0, server_disconnects=0,
                           reset=0, cut=0, idle_cut=0, taken_over=0, broker_closed=0)
         self.last_rejection: str | None = None
         self._ids = itertools.count(1)
@@ -211,11 +212,11 @@ class WsFront:
                     info = mqttwire.parse_connect(bytes(pending[:size]))
                 except mqttwire.MqttWireError as exc:
                     raise WsProtocolError(f"bad first packet: {exc}") from None
-                conn.client_id, connect_seen = info.client_id, True
+                conn.client_id, conn.protocol_level, connect_seen = info.client_id, info.protocol_level, True
                 if self._take_refusal():
                     self.stats["refused_connects"] += 1
                     conn.ending = "refused"
-                    conn.cw.write(encode_frame(OP_BINARY, mqttwire.connack(mqttwire.RC_NOT_AUTHORIZED)))
+                    conn.cw.write(encode_frame(OP_BINARY, mqttwire.connack_not_authorized(info.protocol_level)))
                     conn.cw.write(close_frame(CLOSE_NORMAL))
                     await conn.cw.drain()
                     return
@@ -231,6 +232,10 @@ class WsFront:
                 if conn.ending is None:
                     conn.ending = "broker_closed"
                     self.stats["broker_closed"] += 1
+                if conn.ending == "taken_over" and conn.protocol_level == mqttwire.MQTT5:
+                    # As AWS IoT does (mosquitto 2.0.11 just closes): say why, over MQTT 5.
+                    packet = mqttwire.disconnect_v5(0x8E, "another client connected with this client id")
+                    conn.cw.write(encode_frame(OP_BINARY, packet))
                 conn.cw.write(close_frame(CLOSE_NORMAL))
                 await conn.cw.drain()
                 return
@@ -270,6 +275,19 @@ class WsFront:
         """Close every connection in order (FIN both ways); returns how many."""
         n = await self._close_all("dropped", rst=False)
         self.stats["dropped"] += n
+        return n
+
+    async def server_disconnect(self, reason_code: int, reason: str | None = None) -> int:
+        """End every bridged connection as an MQTT 5 server that says why: a DISCONNECT with
+        ``reason_code`` (and ``reason``) to MQTT 5 clients, then a close; MQTT 3.1.1 clients,
+        which cannot be told, are just closed. Returns how many."""
+        conns = self._bridging()
+        packet = mqttwire.disconnect_v5(reason_code, reason)
+        for c in conns:
+            if c.protocol_level == mqttwire.MQTT5:
+                c.cw.write(encode_frame(OP_BINARY, packet))
+        n = await self._close_all(f"disconnect 0x{reason_code:02X}", rst=False, only=conns)
+        self.stats["server_disconnects"] += n
         return n
 
     async def reset(self) -> int:
