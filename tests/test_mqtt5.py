@@ -211,3 +211,88 @@ def test_schedule_and_http_accept_a_disconnect_with_a_hex_reason():
     assert (item.at, item.action, item.params) == (30.0, "disconnect", {"reason_code": 0x97})
     with pytest.raises(FaultError, match="disconnect needs reason_code"):
         parse_schedule("30:disconnect")
+
+
+# -- failed operations and persistent sessions --------------------------------------------------
+
+@pytest.fixture
+def acl_broker(tmp_path):
+    """A mosquitto whose ACL allows anonymous clients only ``allowed/#``."""
+    from support import Mosquitto
+
+    acl = tmp_path / "acl"
+    acl.write_text("topic readwrite allowed/#\n")
+    broker = Mosquitto(extra_config=f"acl_file {acl}")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+def test_refused_subscribe_and_publish_name_their_reason_and_the_link_stays_up(acl_broker):
+    """mosquitto's ACL refuses the publish with PUBACK 0x87 itself; it grants every
+    subscription (2.0.11 checks its ACL on delivery), so the SUBACK 0x87 comes from the fault
+    proxy rewriting the broker's SUBACK."""
+    from nwp500.exceptions import MqttPublishError, MqttSubscriptionError
+    from nwp500.simulator.faults import FaultProxy
+
+    proxy = FaultProxy(acl_broker.host, acl_broker.port)
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=True, keep_alive_secs=5))
+        rec = EventRecorder(client)
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        try:
+            proxy.trip("down", "SUBACK", "refuse")
+            with pytest.raises(MqttSubscriptionError) as refused_sub:
+                await asyncio.wait_for(client.subscribe("forbidden/in", lambda t, m: None), DEADLINE)
+            with pytest.raises(MqttPublishError) as refused_pub:
+                await asyncio.wait_for(client.publish("forbidden/out", {"x": 1}), DEADLINE)
+            assert await asyncio.wait_for(client.subscribe("allowed/in", lambda t, m: None), DEADLINE) > 0
+            assert await asyncio.wait_for(client.publish("allowed/out", {"x": 1}), DEADLINE) > 0
+            assert client.is_connected and rec.count("connection_interrupted") == 0
+        finally:
+            await client.disconnect()
+        return refused_sub.value, refused_pub.value
+
+    try:
+        sub_error, pub_error = run(scenario(), 60)
+    finally:
+        proxy.stop()
+    assert "0x87 not authorized" in str(sub_error), sub_error
+    assert "0x87 not authorized" in str(pub_error), pub_error
+
+
+@pytest.mark.parametrize("mqtt5", [False, True], ids=["mqtt311", "mqtt5"])
+def test_a_persistent_session_keeps_what_arrived_while_away(broker, fault_proxy, mqtt5):
+    """clean_session=False: a QoS 1 message published to a subscribed topic while the client
+    is away (its link dropped, the reconnect held back) is delivered after it reconnects, and
+    the reconnect reports session_present=True."""
+    proxy = fault_proxy()
+    client_id = f"persistent-{uuid.uuid4().hex[:8]}"
+    topic = f"nwp500/test/{client_id}/kept"
+    config = fast_config(proxy.url, client_id=client_id, clean_session=False, mqtt5=mqtt5, keep_alive_secs=5,
+                         initial_reconnect_delay=0.2, max_reconnect_delay=0.5)
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=config)
+        rec = EventRecorder(client)
+        received: asyncio.Queue = asyncio.Queue()
+        await asyncio.wait_for(client.connect(), DEADLINE)
+        try:
+            await asyncio.wait_for(client.subscribe(topic, lambda t, m: received.put_nowait(m)), DEADLINE)
+            proxy.refuse(True)      # away: no reconnect gets through
+            proxy.reset_all()
+            await rec.wait_count("connection_interrupted", 1, DEADLINE)
+            await asyncio.to_thread(subprocess.run, ["mosquitto_pub", "-h", broker.host, "-p", str(broker.port),
+                                                     "-q", "1", "-t", topic, "-m", json.dumps({"while": "away"})],
+                                    check=True, timeout=DEADLINE)
+            proxy.refuse(False)
+            resumed = await rec.wait_count("connection_resumed", 1, 20)
+            message = await asyncio.wait_for(received.get(), DEADLINE)
+        finally:
+            await client.disconnect()
+        return resumed[-1].args[0], message
+
+    event, message = run(scenario(), 60)
+    assert message == {"while": "away"}
+    assert event.session_present is True

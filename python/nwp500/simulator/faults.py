@@ -78,13 +78,37 @@ class _Frames:
         return out
 
 
-def _refused_suback(packet: bytes) -> bytes:
-    """The same SUBACK with every return code set to 0x80 (the broker refused)."""
+def _refused_suback(packet: bytes, mqtt5: bool) -> bytes:
+    """The same SUBACK with every return code a refusal: 0x80 (failure) over MQTT 3.1.1, 0x87
+    (not authorized, properties dropped) over MQTT 5."""
     i = 1
     while packet[i] & 0x80:
         i += 1
     head = i + 1 + 2  # fixed header, then the packet id
-    return packet[:head] + b"\x80" * (len(packet) - head)
+    if not mqtt5:
+        return packet[:head] + b"\x80" * (len(packet) - head)
+    pos, length, shift = head, 0, 0  # skip the property block to count the reason codes
+    while True:
+        byte = packet[pos]
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    codes = len(packet) - (pos + length)
+    body = packet[i + 1:head] + b"\x00" + b"\x87" * codes
+    return bytes([packet[0], len(body)]) + body
+
+
+def _protocol_level(connect: bytes) -> int | None:
+    """The protocol level of a CONNECT packet (4: MQTT 3.1.1, 5: MQTT 5), if it is one."""
+    if not connect or connect[0] >> 4 != 1:
+        return None
+    i = 1
+    while i < len(connect) and connect[i] & 0x80:
+        i += 1
+    at = i + 1 + 6  # past the remaining length, then the protocol name "\x00\x04MQTT"
+    return connect[at] if at < len(connect) else None
 
 
 class _Trip:
@@ -104,6 +128,7 @@ class _Link:
         self.uw: asyncio.StreamWriter | None = None
         self.task: asyncio.Task | None = None
         self.frames = {"up": _Frames(), "down": _Frames()}
+        self.level: int | None = None  # from the client's CONNECT
 
     def writers(self) -> list[asyncio.StreamWriter]:
         return [w for w in (self.cw, self.uw) if w is not None]
@@ -180,6 +205,8 @@ class FaultProxy:
         try:
             while True:
                 data = await reader.read(65536)
+                if direction == "up" and link.level is None:
+                    link.level = _protocol_level(data)
                 await self._flowing.wait()
                 if not data:  # EOF: half-close the other side
                     if not writer.is_closing() and writer.can_write_eof():
@@ -217,7 +244,7 @@ class FaultProxy:
                 self._trips.remove(rule)
                 self.tripped += 1
                 if rule.action == "refuse":
-                    packet = _refused_suback(packet)
+                    packet = _refused_suback(packet, link.level == 5)
             if rule is None or rule.after or rule.action == "refuse":
                 writer.write(packet)
                 self._count_bytes(direction, len(packet))
