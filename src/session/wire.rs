@@ -219,6 +219,8 @@ pub(crate) fn classify_v5(err: &rumqttc::v5::ConnectionError) -> DropError {
         E::MqttState(S::ConnectionAborted) => v3(rumqttc::ConnectionError::MqttState(rumqttc::StateError::ConnectionAborted)),
         E::MqttState(S::AwaitPingResp) => v3(rumqttc::ConnectionError::MqttState(rumqttc::StateError::AwaitPingResp)),
         E::MqttState(S::Io(e)) | E::Io(e) => crate::drop_cause::classify_io(e),
+        // A read that failed while decoding a packet: what failed is the socket.
+        E::MqttState(S::Deserialization(rumqttc::v5::mqttbytes::Error::Io(e))) => crate::drop_cause::classify_io(e),
         E::Timeout(_) => v3(rumqttc::ConnectionError::NetworkTimeout),
         E::Websocket(ws) => crate::drop_cause::classify_ws(ws),
         E::Tls(e) => crate::drop_cause::classify_tls(e),
@@ -260,6 +262,15 @@ mod tests {
         assert_eq!((e.code(), e.cause, e.reason_code), (5150, DropCause::NotAuthorized, Some(0x8A)));
         let e = classify_v5(&rumqttc::v5::ConnectionError::ConnectionRefused(ConnectCode5::QuotaExceeded));
         assert_eq!((e.cause, e.reason_code), (DropCause::Throttled, Some(0x97)));
+    }
+
+    #[test]
+    fn a_reset_while_reading_is_a_reset() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let e = classify_v5(&rumqttc::v5::ConnectionError::MqttState(rumqttc::v5::StateError::Deserialization(
+            rumqttc::v5::mqttbytes::Error::Io(reset),
+        )));
+        assert_eq!((e.code(), e.cause), (1051, DropCause::TcpClosed));
     }
 
     #[test]

@@ -395,9 +395,12 @@ def dr(action: str) -> None:
 @click.option("--log-file", default="mqtt_diagnostics.log", show_default=True, help="Log file")
 @click.option("--simulate", is_flag=True, help="Use the simulated cloud even if NAVIEN_EMAIL is set")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal (no live view)")
+@click.option("--mqtt5/--mqtt311", "mqtt5", default=None,
+              help="MQTT 5, so the server says why it closes (default: on with the simulated cloud, "
+                   "off with the real one)")
 @click.pass_context
 def monitor(ctx: click.Context, duration: float | None, export_interval: float | None, output: str | None,
-            log_file: str, simulate: bool, plain: bool) -> None:
+            log_file: str, simulate: bool, plain: bool, mqtt5: bool | None) -> None:
     """Monitor the connection and the device live, and explain every drop.
 
     The diagnostics guide's monitor: hardened connection settings, every drop with its cause,
@@ -418,7 +421,7 @@ def monitor(ctx: click.Context, duration: float | None, export_interval: float |
                                        log_file=log_file, simulate=simulate or not obj.get("email"),
                                        verbose=bool(obj.get("verbose")), plain=plain,
                                        email=obj.get("email"), password=obj.get("password"),
-                                       unit_system=obj.get("unit_system"))
+                                       unit_system=obj.get("unit_system"), mqtt5=mqtt5)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     code = run_monitor(options)

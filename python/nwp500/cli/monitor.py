@@ -61,6 +61,9 @@ class MonitorOptions:
     password: str | None = None
     unit_system: str | None = None
     store_tokens: bool = True
+    #: MQTT 5 (the server names its reasons); None: on with the simulated cloud, off with the
+    #: real one (nwp500-python 9.3.0 speaks 3.1.1 there).
+    mqtt5: bool | None = None
     faults: list[tuple[float, str, dict[str, Any], str]] = field(default_factory=lambda: list(SIMULATED_FAULTS))
 
     @classmethod
@@ -74,6 +77,8 @@ class MonitorOptions:
             ValueError: a negative duration or a non-positive export interval, or an ``output``
                 or ``log_file`` that cannot be written (the message names the option).
         """
+        if rest.get("mqtt5") is None:
+            rest["mqtt5"] = simulate
         duration = duration if duration is not None else (90.0 if simulate else 3600.0)
         export_interval = export_interval if export_interval is not None else (30.0 if simulate else 300.0)
         if not math.isfinite(duration) or duration < 0:
@@ -188,8 +193,9 @@ async def periodic_export(client: NavienMqttClient, hooks: MqttDiagnosticsCollec
 
 # -- the monitor ----------------------------------------------------------------------------------------------
 
-def _hardened_config() -> MqttConnectionConfig:
+def _hardened_config(mqtt5: bool) -> MqttConnectionConfig:
     return MqttConnectionConfig(
+        mqtt5=mqtt5,                  # the server says why it closes (takeover, throttling, ...)
         keep_alive_secs=60,           # 1. below typical NAT idle timeouts (default 1200)
         initial_reconnect_delay=0.5,  # 2. faster first retry
         max_reconnect_delay=60.0,
@@ -355,7 +361,7 @@ async def monitor(auth_client: NavienAuthClient, options: MonitorOptions, state:
     try:
         devices = await _unless_stopped(stop, NavienAPIClient(auth_client).list_devices())
         log.info("%d device(s): %s", len(devices), ", ".join(device_label(d) for d in devices) or "none")
-        client = NavienMqttClient(auth_client, config=_hardened_config(), unit_system=options.unit_system)
+        client = NavienMqttClient(auth_client, config=_hardened_config(options.mqtt5), unit_system=options.unit_system)
         state.client = client
         instrument(client, hooks, state, devices)
         # The guide's by-hand checklist (ping, routes, DNS, retransmits, system log), automated:

@@ -23,7 +23,9 @@ log = logging.getLogger("nwp500.monitor")
 SIMULATED_FAULTS: list[tuple[float, str, dict[str, Any], str]] = [
     (9, "drop", {}, "the server closes the connection"),
     (23, "reset", {}, "the network resets the TCP connection"),
-    (33, "takeover", {}, "another client connects with our client id"),
+    (33, "takeover", {}, "another client connects with our client id (over MQTT 5: reason 0x8E)"),
+    (43, "disconnect", {"reason_code": 0x97, "reason": "message quota exceeded"},
+     "the server throttles the client (over MQTT 5: reason 0x97 quota exceeded)"),
     (52, "expire_credentials", {"drop": True},
      "the AWS credentials expire and the connection drops (the reconnect gets HTTP 403)"),
     (66, "blackhole", {"seconds": 12.0},
