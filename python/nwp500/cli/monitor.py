@@ -61,9 +61,9 @@ class MonitorOptions:
     password: str | None = None
     unit_system: str | None = None
     store_tokens: bool = True
-    #: MQTT 5 (the server names its reasons); None: on with the simulated cloud, off with the
-    #: real one (nwp500-python 9.3.0 speaks 3.1.1 there).
-    mqtt5: bool | None = None
+    #: MQTT 5 (the server names its reasons). build() defaults it: on with the simulated cloud,
+    #: off with the real one (nwp500-python 9.3.0 speaks 3.1.1 there).
+    mqtt5: bool = False
     faults: list[tuple[float, str, dict[str, Any], str]] = field(default_factory=lambda: list(SIMULATED_FAULTS))
 
     @classmethod
