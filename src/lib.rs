@@ -4,7 +4,8 @@
 //! python      bindings: pyo3 classes, the loop bridge       (only layer that knows Python)
 //! session     the one reconnect authority, offline queue, in-flight tracking
 //! transport   endpoints, SigV4 websocket URLs; tls: the one TLS stack (rustls + ring)
-//! config, backoff, queue, drop_cause, sigv4, topic, ...     pure logic, unit-tested
+//! host        the host monitor: /proc, /sys, DNS and TCP probes, the journal -> diagnostics
+//! config, backoff, queue, drop_cause, reason_code, sigv4, topic, ...   pure logic, unit-tested
 //! ```
 //!
 //! One owner per fact. Every piece of connection state has exactly one home, in the session
