@@ -112,6 +112,9 @@ async def _kill_restart_cycles(broker) -> None:
 
 # --------------------------------------------------------------------------- drop detection
 
+# Connection behaviour over both protocol versions (MQTT 5 needs a keep-alive of 5 s or more).
+PROTOCOLS = pytest.mark.parametrize("mqtt5", [False, True], ids=["mqtt311", "mqtt5"])
+
 
 @pytest.mark.parametrize(
     "fault, name, code",
@@ -119,14 +122,15 @@ async def _kill_restart_cycles(broker) -> None:
      ("close_all", "AWS_ERROR_MQTT_UNEXPECTED_HANGUP", 5134)],
     ids=["rst", "fin"],
 )
-def test_peer_drop_noticed_within_a_second_and_classified(fault_proxy, fault, name, code) -> None:
+@PROTOCOLS
+def test_peer_drop_noticed_within_a_second_and_classified(fault_proxy, fault, name, code, mqtt5) -> None:
     proxy = fault_proxy()
-    run(_peer_drop(proxy, fault, name, code), timeout=60)
+    run(_peer_drop(proxy, fault, name, code, mqtt5), timeout=60)
 
 
-async def _peer_drop(proxy, fault: str, name: str, code: int) -> None:
+async def _peer_drop(proxy, fault: str, name: str, code: int, mqtt5: bool) -> None:
     # A long keep-alive so only the socket event can explain a quick detection.
-    client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, keep_alive_secs=30))
+    client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, keep_alive_secs=30, mqtt5=mqtt5))
     rec = EventRecorder(client)
     await client.connect()
     try:
@@ -142,16 +146,17 @@ async def _peer_drop(proxy, fault: str, name: str, code: int) -> None:
         await _disconnect(client)
 
 
-def test_half_open_link_detected_by_ping_deadline(fault_proxy) -> None:
+@PROTOCOLS
+def test_half_open_link_detected_by_ping_deadline(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
-    run(_half_open(proxy), timeout=60)
+    run(_half_open(proxy, mqtt5), timeout=60)
 
 
-async def _half_open(proxy) -> None:
-    # Waiting for a second keep-alive would take 2 x keep_alive (8 s), far over the budget.
-    keep_alive, ping_timeout = 4, 0.5
+async def _half_open(proxy, mqtt5: bool) -> None:
+    # Waiting for a second keep-alive would take 2 x keep_alive (10 s), far over the budget.
+    keep_alive, ping_timeout = 5, 0.5
     client = NavienMqttClient(DuckAuth(), config=fast_config(
-        proxy.url, keep_alive_secs=keep_alive, ping_timeout=ping_timeout))
+        proxy.url, keep_alive_secs=keep_alive, ping_timeout=ping_timeout, mqtt5=mqtt5))
     rec = EventRecorder(client)
     topic = f"test/{client.client_id}/after"
     await client.connect()
@@ -305,9 +310,11 @@ def test_jitter_stays_within_bounds_and_cap(broker, fault_proxy) -> None:
     assert any(abs(g - base) > 0.1 for g in gaps), gaps
 
 
-def test_max_reconnect_attempts_gives_up_once(broker, fault_proxy) -> None:
+@PROTOCOLS
+def test_max_reconnect_attempts_gives_up_once(broker, fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
-    config = fast_config(proxy.url, max_reconnect_attempts=3, deep_reconnect_threshold=100)
+    config = fast_config(proxy.url, max_reconnect_attempts=3, deep_reconnect_threshold=100, mqtt5=mqtt5,
+                         keep_alive_secs=5)
 
     async def scenario():
         client, rec, clock, auth = await _connect_then_kill_broker(broker, proxy, config)
