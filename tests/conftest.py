@@ -146,3 +146,10 @@ def device_units():
     reset_unit_system()
     yield
     reset_unit_system()
+
+
+@pytest.fixture(params=[False, True], ids=["mqtt311", "mqtt5"])
+def mqtt5(request) -> bool:
+    """Connection behaviour is tested over both protocol versions: a test that takes this
+    fixture runs once over MQTT 3.1.1 and once over MQTT 5 (pass it to ``fast_config``)."""
+    return request.param

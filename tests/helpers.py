@@ -69,7 +69,11 @@ async def next_matching(queue: asyncio.Queue, predicate: Callable[[Any], bool] =
 
 
 def fast_config(endpoint: str, **overrides: Any) -> MqttConnectionConfig:
-    """A config for tests: 2 s keep-alive, 1 s ping deadline, 0.1..0.5 s backoff, no jitter."""
+    """A config for tests: 2 s keep-alive, 1 s ping deadline, 0.1..0.5 s backoff, no jitter.
+
+    With ``mqtt5=True`` the keep-alive defaults to 5 s, the least MQTT 5 allows here (rumqttc's
+    v5 client refuses less), so a silent link takes up to 6 s instead of 3 s to be noticed.
+    """
     kw: dict[str, Any] = dict(
         endpoint=endpoint, keep_alive_secs=2, ping_timeout=1.0,
         initial_reconnect_delay=0.1, max_reconnect_delay=0.5, reconnect_backoff_multiplier=2.0,
@@ -77,6 +81,8 @@ def fast_config(endpoint: str, **overrides: Any) -> MqttConnectionConfig:
         enable_command_queue=True, max_queued_commands=100, max_queued_command_age=300.0,
         operation_timeout=5.0, client_id=None, clean_session=True, auto_reconnect=True,
     )
+    if overrides.get("mqtt5") and "keep_alive_secs" not in overrides:
+        kw["keep_alive_secs"] = 5
     kw.update(overrides)
     return MqttConnectionConfig(**kw)
 

@@ -72,16 +72,16 @@ def _fd_kinds() -> list[str]:
 
 
 @pytest.mark.parametrize("seed", _seeds(), ids=lambda s: f"seed-{s}")
-def test_chaos(broker, fault_proxy, seed):
+def test_chaos(broker, fault_proxy, seed, mqtt5):
     rng = random.Random(seed)
     proxy = fault_proxy()
-    run(_chaos(rng, broker, proxy, seed), 240)
+    run(_chaos(rng, broker, proxy, seed, mqtt5), 240)
 
 
-async def _chaos(rng: random.Random, broker, proxy, seed: int) -> None:
+async def _chaos(rng: random.Random, broker, proxy, seed: int, mqtt5: bool) -> None:
     # The shared runtime (its threads and descriptors) starts with the first client ever made:
     # make one before taking the baseline.
-    NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+    NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5))
     gc.collect()
     await asyncio.sleep(0.1)
     fds, threads, kinds = _fds(), _threads(), _fd_kinds()

@@ -36,12 +36,12 @@ def _numbers(rec: EventRecorder) -> list[int]:
     return [r.args[1]["n"] for r in rec.of("message")]
 
 
-def test_overflow_before_first_connect_keeps_the_newest(broker) -> None:
+def test_overflow_before_first_connect_keeps_the_newest(broker, mqtt5) -> None:
     topic = "test/queue/before-connect"
     observer = PahoObserver(broker.host, broker.port, topic)
 
     async def scenario() -> list[int]:
-        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, max_queued_commands=5))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5, max_queued_commands=5))
         assert [await client.publish(topic, {"n": n}) for n in range(1, 13)] == [0] * 12
         assert client.queued_commands_count == 5
         assert client.dropped_commands_count == 7
@@ -60,11 +60,11 @@ def test_overflow_before_first_connect_keeps_the_newest(broker) -> None:
         observer.close()
 
 
-def test_overflow_while_disconnected_flushes_newest_after_resubscribe(fault_proxy) -> None:
+def test_overflow_while_disconnected_flushes_newest_after_resubscribe(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
 
     async def scenario() -> None:
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, max_queued_commands=5))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5, max_queued_commands=5))
         rec = EventRecorder(client)
         topic = f"test/{client.client_id}/queue"
         at_resume: list[tuple[int, dict]] = []
@@ -91,7 +91,7 @@ def test_overflow_while_disconnected_flushes_newest_after_resubscribe(fault_prox
     run(scenario(), timeout=60)
 
 
-def test_expired_commands_are_not_sent_after_reconnect(fault_proxy) -> None:
+def test_expired_commands_are_not_sent_after_reconnect(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     max_age = 2.0  # > the time the reconnect takes once the proxy accepts again (<= ~1.2 s)
 
@@ -121,7 +121,7 @@ def test_expired_commands_are_not_sent_after_reconnect(fault_proxy) -> None:
     run(scenario(), timeout=60)
 
 
-def test_disabled_queue_raises_when_offline(fault_proxy) -> None:
+def test_disabled_queue_raises_when_offline(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
 
     async def scenario() -> None:
@@ -149,12 +149,12 @@ def test_disabled_queue_raises_when_offline(fault_proxy) -> None:
     run(scenario(), timeout=60)
 
 
-def test_clear_command_queue(broker) -> None:
+def test_clear_command_queue(broker, mqtt5) -> None:
     topic = "test/queue/cleared"
     observer = PahoObserver(broker.host, broker.port, topic)
 
     async def scenario() -> list[int]:
-        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5))
         assert client.clear_command_queue() == 0
         for n in range(1, 5):
             assert await client.publish(topic, {"n": n}) == 0

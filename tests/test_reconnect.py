@@ -33,12 +33,12 @@ def _dedup(seq: list[int]) -> list[int]:
 # --------------------------------------------------------------------------- kill/restart
 
 
-def test_broker_kill_restart_cycles_lose_nothing(broker) -> None:
-    run(_kill_restart_cycles(broker), timeout=240)
+def test_broker_kill_restart_cycles_lose_nothing(broker, mqtt5) -> None:
+    run(_kill_restart_cycles(broker, mqtt5), timeout=240)
 
 
-async def _kill_restart_cycles(broker) -> None:
-    client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))
+async def _kill_restart_cycles(broker, mqtt5: bool) -> None:
+    client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5))
     cid = client.client_id
     rec = EventRecorder(client)
     topic = f"test/{cid}/seq"
@@ -112,17 +112,12 @@ async def _kill_restart_cycles(broker) -> None:
 
 # --------------------------------------------------------------------------- drop detection
 
-# Connection behaviour over both protocol versions (MQTT 5 needs a keep-alive of 5 s or more).
-PROTOCOLS = pytest.mark.parametrize("mqtt5", [False, True], ids=["mqtt311", "mqtt5"])
-
-
 @pytest.mark.parametrize(
     "fault, name, code",
     [("reset_all", "AWS_IO_SOCKET_CLOSED", 1051),
      ("close_all", "AWS_ERROR_MQTT_UNEXPECTED_HANGUP", 5134)],
     ids=["rst", "fin"],
 )
-@PROTOCOLS
 def test_peer_drop_noticed_within_a_second_and_classified(fault_proxy, fault, name, code, mqtt5) -> None:
     proxy = fault_proxy()
     run(_peer_drop(proxy, fault, name, code, mqtt5), timeout=60)
@@ -146,7 +141,6 @@ async def _peer_drop(proxy, fault: str, name: str, code: int, mqtt5: bool) -> No
         await _disconnect(client)
 
 
-@PROTOCOLS
 def test_half_open_link_detected_by_ping_deadline(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     run(_half_open(proxy, mqtt5), timeout=60)
@@ -178,8 +172,9 @@ async def _half_open(proxy, mqtt5: bool) -> None:
         await _disconnect(client)
 
 
-def test_failed_first_connect_is_classified(fault_proxy) -> None:
-    """Refused TCP connect -> 1047; CONNACK "not authorised" -> 5130/not_authorized. A failed
+def test_failed_first_connect_is_classified(fault_proxy, mqtt5) -> None:
+    """Refused TCP connect -> 1047; CONNACK "not authorised" -> 5130/not_authorized over MQTT
+    3.1.1, 5150 with reason 0x87 over MQTT 5. A failed
     first connect() raises and does not start reconnecting."""
     from support import Mosquitto
 
@@ -190,7 +185,7 @@ def test_failed_first_connect_is_classified(fault_proxy) -> None:
         async def scenario() -> list[ConnectionDropError]:
             errors = []
             for url in (proxy.url, locked.url):
-                client = NavienMqttClient(DuckAuth(), config=fast_config(url))
+                client = NavienMqttClient(DuckAuth(), config=fast_config(url, mqtt5=mqtt5))
                 with pytest.raises(ConnectionDropError) as info:
                     await client.connect()
                 assert not client.is_connected and not client.is_reconnecting
@@ -200,8 +195,11 @@ def test_failed_first_connect_is_classified(fault_proxy) -> None:
 
         refused, not_authorised = run(scenario(), timeout=30)
     assert (refused.name, refused.code) == ("AWS_IO_SOCKET_CONNECTION_REFUSED", 1047), repr(refused)
-    assert (not_authorised.name, not_authorised.code, not_authorised.cause) == (
-        "AWS_ERROR_MQTT_PROTOCOL_ERROR", 5130, "not_authorized"), repr(not_authorised)
+    # MQTT 3.1.1 has a return code (5 = not authorised); MQTT 5 a reason code it names.
+    expected = (("AWS_ERROR_MQTT5_CONNACK_CONNECTION_REFUSED", 5150, "not_authorized", 0x87) if mqtt5
+                else ("AWS_ERROR_MQTT_PROTOCOL_ERROR", 5130, "not_authorized", None))
+    assert (not_authorised.name, not_authorised.code, not_authorised.cause,
+            not_authorised.reason_code) == expected, repr(not_authorised)
 
 
 # --------------------------------------------------------------------------- schedule
@@ -228,11 +226,12 @@ def _base(n: int, initial: float, mult: float, cap: float) -> float:
     return min(initial * mult ** (n - 1), cap)
 
 
-def test_backoff_schedule_and_deep_attempts(broker, fault_proxy) -> None:
+def test_backoff_schedule_and_deep_attempts(broker, fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     initial, mult, cap, threshold, attempts = 0.4, 3.0, 2.0, 3, 6
     config = fast_config(proxy.url, initial_reconnect_delay=initial, max_reconnect_delay=cap,
-                         reconnect_backoff_multiplier=mult, deep_reconnect_threshold=threshold)
+                         reconnect_backoff_multiplier=mult, deep_reconnect_threshold=threshold,
+                         mqtt5=mqtt5)
 
     async def scenario():
         # Up for > 1 s first, so attempt 1 shows its own delay rather than the CONNECT floor.
@@ -267,9 +266,9 @@ def test_backoff_schedule_and_deep_attempts(broker, fault_proxy) -> None:
         assert clock.times[n - 1] < call.at <= clock.times[n] + 0.005, n
 
 
-def test_at_most_one_connect_per_second(broker, fault_proxy) -> None:
+def test_at_most_one_connect_per_second(broker, fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
-    config = fast_config(proxy.url, initial_reconnect_delay=0.01, max_reconnect_delay=0.05)
+    config = fast_config(proxy.url, initial_reconnect_delay=0.01, max_reconnect_delay=0.05, mqtt5=mqtt5)
 
     async def scenario():
         # Dropped right after connecting: the first retry must still wait for the floor.
@@ -286,12 +285,12 @@ def test_at_most_one_connect_per_second(broker, fault_proxy) -> None:
     assert all(1.0 - 0.01 <= g <= 1.0 + 0.2 for g in gaps), gaps
 
 
-def test_jitter_stays_within_bounds_and_cap(broker, fault_proxy) -> None:
+def test_jitter_stays_within_bounds_and_cap(broker, fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     base, cap, attempts = 1.6, 2.0, 6
     config = fast_config(proxy.url, initial_reconnect_delay=base, max_reconnect_delay=cap,
                          reconnect_backoff_multiplier=1.0, reconnect_jitter=True,
-                         deep_reconnect_threshold=100)
+                         deep_reconnect_threshold=100, mqtt5=mqtt5)
 
     async def scenario():
         client, rec, clock, auth = await _connect_then_kill_broker(broker, proxy, config)
@@ -310,7 +309,6 @@ def test_jitter_stays_within_bounds_and_cap(broker, fault_proxy) -> None:
     assert any(abs(g - base) > 0.1 for g in gaps), gaps
 
 
-@PROTOCOLS
 def test_max_reconnect_attempts_gives_up_once(broker, fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     config = fast_config(proxy.url, max_reconnect_attempts=3, deep_reconnect_threshold=100, mqtt5=mqtt5,
@@ -336,10 +334,10 @@ def test_max_reconnect_attempts_gives_up_once(broker, fault_proxy, mqtt5) -> Non
 
 
 @pytest.mark.parametrize("stored", [True, False], ids=["reauth", "no-stored-credentials"])
-def test_deep_attempt_falls_back_to_re_authenticate(fault_proxy, stored) -> None:
+def test_deep_attempt_falls_back_to_re_authenticate(fault_proxy, stored, mqtt5) -> None:
     proxy = fault_proxy()
     auth = DuckAuth(has_stored_credentials=stored, refresh_error=RuntimeError("refresh failed"))
-    config = fast_config(proxy.url, deep_reconnect_threshold=2)
+    config = fast_config(proxy.url, deep_reconnect_threshold=2, mqtt5=mqtt5)
 
     async def scenario():
         client = NavienMqttClient(auth, config=config)
@@ -368,12 +366,12 @@ def test_deep_attempt_falls_back_to_re_authenticate(fault_proxy, stored) -> None
 # --------------------------------------------------------------------------- attempt counter
 
 
-def test_attempt_counter_survives_a_short_lived_connection(fault_proxy) -> None:
+def test_attempt_counter_survives_a_short_lived_connection(fault_proxy, mqtt5) -> None:
     """A link that drops again soon after a reconnect keeps counting attempts (no reset
     before 30 s of stable connection), so limits and deep attempts still apply."""
     proxy = fault_proxy()
     auth = DuckAuth()
-    config = fast_config(proxy.url, max_reconnect_attempts=3, deep_reconnect_threshold=3)
+    config = fast_config(proxy.url, max_reconnect_attempts=3, deep_reconnect_threshold=3, mqtt5=mqtt5)
 
     async def scenario() -> None:
         client = NavienMqttClient(auth, config=config)
@@ -403,10 +401,10 @@ def test_attempt_counter_survives_a_short_lived_connection(fault_proxy) -> None:
     run(scenario(), timeout=60)
 
 
-def test_attempt_counter_resets_after_thirty_stable_seconds(fault_proxy) -> None:
+def test_attempt_counter_resets_after_thirty_stable_seconds(fault_proxy, mqtt5) -> None:
     proxy = fault_proxy()
     auth = DuckAuth()
-    config = fast_config(proxy.url, deep_reconnect_threshold=2)
+    config = fast_config(proxy.url, deep_reconnect_threshold=2, mqtt5=mqtt5)
 
     async def scenario() -> None:
         client = NavienMqttClient(auth, config=config)
@@ -431,11 +429,11 @@ def test_attempt_counter_resets_after_thirty_stable_seconds(fault_proxy) -> None
     run(scenario(), timeout=90)
 
 
-def test_next_reconnect_in_counts_down_to_the_scheduled_attempt(broker, fault_proxy) -> None:
+def test_next_reconnect_in_counts_down_to_the_scheduled_attempt(broker, fault_proxy, mqtt5) -> None:
     """While an attempt waits out its backoff, next_reconnect_in says how long is left (what
     nwp500 monitor shows as a countdown); None while connected and while an attempt runs."""
     proxy = fault_proxy()
-    config = fast_config(proxy.url, initial_reconnect_delay=3.0, max_reconnect_delay=3.0)
+    config = fast_config(proxy.url, initial_reconnect_delay=3.0, max_reconnect_delay=3.0, mqtt5=mqtt5)
 
     async def scenario():
         client = NavienMqttClient(DuckAuth(), config=config)

@@ -50,11 +50,11 @@ async def _delivered(rec: EventRecorder, broker, topic: str, event: str = "messa
 
 
 @pytest.mark.parametrize("action", ["fin", "rst"])
-def test_a_cut_during_resubscription_keeps_every_subscription(broker, fault_proxy, action):
+def test_a_cut_during_resubscription_keeps_every_subscription(broker, fault_proxy, action, mqtt5):
     proxy = fault_proxy()
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5))
         rec = EventRecorder(client)
         await client.connect()
         topic = f"dev/{client.client_id}/st"
@@ -78,11 +78,11 @@ def test_a_cut_during_resubscription_keeps_every_subscription(broker, fault_prox
     run(scenario(), 60)
 
 
-def test_a_refused_restore_is_an_event_and_the_view_agrees(broker, fault_proxy):
+def test_a_refused_restore_is_an_event_and_the_view_agrees(broker, fault_proxy, mqtt5):
     proxy = fault_proxy()
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5))
         rec = EventRecorder(client, events=("connection_interrupted", "connection_resumed",
                                             "subscription_lost"))
         await client.connect()
@@ -107,7 +107,7 @@ def test_a_refused_restore_is_an_event_and_the_view_agrees(broker, fault_proxy):
     run(scenario(), 60)
 
 
-def test_a_timed_out_subscribe_is_withdrawn_in_the_session(broker, fault_proxy):
+def test_a_timed_out_subscribe_is_withdrawn_in_the_session(broker, fault_proxy, mqtt5):
     proxy = fault_proxy()
 
     async def scenario():
@@ -141,9 +141,9 @@ def test_a_timed_out_subscribe_is_withdrawn_in_the_session(broker, fault_proxy):
 # ---------------------------------------------------------------- item 2: backoff holds
 
 
-def test_connect_during_an_outage_waits_for_the_scheduled_attempt(broker, fault_proxy):
+def test_connect_during_an_outage_waits_for_the_scheduled_attempt(broker, fault_proxy, mqtt5):
     proxy = fault_proxy()
-    config = fast_config(proxy.url, initial_reconnect_delay=1.0, max_reconnect_delay=8.0,
+    config = fast_config(proxy.url, mqtt5=mqtt5, initial_reconnect_delay=1.0, max_reconnect_delay=8.0,
                          reconnect_backoff_multiplier=2.0, deep_reconnect_threshold=100)
 
     async def scenario():
@@ -175,11 +175,11 @@ def test_connect_during_an_outage_waits_for_the_scheduled_attempt(broker, fault_
     run(scenario(), 90)
 
 
-def test_a_first_connect_whose_restore_is_cut_fails_and_does_not_loop(broker, fault_proxy):
+def test_a_first_connect_whose_restore_is_cut_fails_and_does_not_loop(broker, fault_proxy, mqtt5):
     proxy = fault_proxy()
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5))
         rec = EventRecorder(client)
         await client.connect()
         topic = f"t/{client.client_id}"
@@ -208,11 +208,11 @@ def test_a_first_connect_whose_restore_is_cut_fails_and_does_not_loop(broker, fa
     ("publish", "a/#"), ("publish", "a/+/b"), ("publish", ""), ("publish", "a\0b"),
     ("subscribe", "a/#/b"), ("subscribe", "a/b+"), ("subscribe", ""), ("unsubscribe", "#/a"),
 ])
-def test_an_invalid_topic_is_a_value_error_and_the_link_stays_up(broker, call):
+def test_an_invalid_topic_is_a_value_error_and_the_link_stays_up(broker, call, mqtt5):
     method, topic = call
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url,
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5,
                                                                  max_queued_command_age=None))
         rec = EventRecorder(client)
         await client.connect()
@@ -229,9 +229,9 @@ def test_an_invalid_topic_is_a_value_error_and_the_link_stays_up(broker, call):
     run(scenario(), 30)
 
 
-def test_a_payload_over_aws_iot_limit_is_refused_before_the_link(broker):
+def test_a_payload_over_aws_iot_limit_is_refused_before_the_link(broker, mqtt5):
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5))
         await client.connect()
         with pytest.raises(ValueError, match="131072"):
             await client.publish("t/big", b"x" * (128 * 1024 + 1))
@@ -242,17 +242,20 @@ def test_a_payload_over_aws_iot_limit_is_refused_before_the_link(broker):
     run(scenario(), 30)
 
 
-def test_a_message_the_server_closes_on_is_given_up_not_replayed_forever():
+def test_a_message_the_server_closes_on_is_given_up_not_replayed_forever(mqtt5):
     # mosquitto disconnects a client whose packet exceeds max_packet_size: the same reaction
     # as AWS IoT to a publish its policy denies. The message must not become a drop loop.
     broker = Mosquitto(extra_config="max_packet_size 4000")
     broker.start()
     try:
         async def scenario():
-            client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url,
+            client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5,
                                                                      max_queued_command_age=None))
             rec = EventRecorder(client)
             await client.connect()
+            if mqtt5:
+                await _refused_by_announced_limit(client, rec, broker)
+                return
             assert await client.publish("t/poison", b"p" * 8000) == 0  # in flight when cut
             await rec.wait_until(lambda: client.failed_commands_count == 1, 30, "given up")
             await rec.wait_count("connection_resumed", 3, 20)
@@ -268,14 +271,36 @@ def test_a_message_the_server_closes_on_is_given_up_not_replayed_forever():
         broker.close()
 
 
+async def _refused_by_announced_limit(client, rec: EventRecorder, broker) -> None:
+    """MQTT 5: the server announces its limit in CONNACK, so an oversized message is refused
+    before the link (the caller's ValueError names the limit) and one that waited in the
+    offline queue is given up and counted at the flush; the link never drops."""
+    with pytest.raises(ValueError, match="at most 4000"):
+        await client.publish("t/poison", b"p" * 8000)
+    assert client.is_connected and client.diagnostics.get_metrics().total_connection_drops == 0
+    await client.disconnect()
+    assert await client.publish("t/poison", b"p" * 8000) == 0  # queued while offline
+    assert await client.publish("t/fine", b"queued") == 0
+    observer = await asyncio.to_thread(PahoObserver, broker.host, broker.port, "t/fine")
+    try:
+        await client.connect()
+        await rec.wait_until(lambda: client.failed_commands_count == 1, 10, "given up at the flush")
+        await asyncio.to_thread(observer.wait_count, 1, 10)
+        assert client.queued_commands_count == 0 and client.is_connected
+        assert rec.count("connection_interrupted") == 0
+        await client.disconnect()
+    finally:
+        observer.close()
+
+
 # ---------------------------------------------------------------- item 7: attempt budget
 
 
-def test_a_manual_connect_after_giving_up_starts_a_fresh_budget(broker, fault_proxy):
+def test_a_manual_connect_after_giving_up_starts_a_fresh_budget(broker, fault_proxy, mqtt5):
     proxy = fault_proxy()
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, max_reconnect_attempts=2))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5, max_reconnect_attempts=2))
         rec = EventRecorder(client)
         await client.connect()
         proxy.refuse(True)
@@ -292,7 +317,7 @@ def test_a_manual_connect_after_giving_up_starts_a_fresh_budget(broker, fault_pr
     run(scenario(), 60)
 
 
-def test_a_typed_subscription_lost_on_restore_can_be_made_again(broker, fault_proxy):
+def test_a_typed_subscription_lost_on_restore_can_be_made_again(broker, fault_proxy, mqtt5):
     """The typed subscribe_* helpers remember callback -> wrapper; that memory must not answer
     "already subscribed" for a topic the broker refused to restore."""
     from types import SimpleNamespace
@@ -302,7 +327,7 @@ def test_a_typed_subscription_lost_on_restore_can_be_made_again(broker, fault_pr
                                                          additional_value="x"))
 
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, mqtt5=mqtt5))
         rec = EventRecorder(client, events=("connection_resumed", "subscription_lost"))
         await client.connect()
         callback = rec.message_callback("schedule")

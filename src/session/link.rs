@@ -22,6 +22,8 @@ pub(crate) struct Link {
     /// The link's events, either MQTT version's, and at the end the classified error.
     pub events: mpsc::UnboundedReceiver<Result<LinkEvent, DropError>>,
     pub session_present: bool,
+    /// The largest packet the server accepts, when its CONNACK says (MQTT 5 only).
+    pub max_packet_size: Option<usize>,
     pub connected_at: Instant,
     task: JoinHandle<()>,
 }
@@ -117,11 +119,13 @@ pub(crate) async fn open(
     let limit = settings.operation_timeout + std::time::Duration::from_secs(1);
     let tls_error = |m| AttemptError::Transport(DropError::new(crt::AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE, DropCause::TlsFailure, m));
     let (events_tx, events) = mpsc::unbounded_channel();
-    let (client, session_present, task) = if settings.mqtt5 {
+    let (client, session_present, max_packet_size, task) = if settings.mqtt5 {
         let options = attempt_options_v5(&settings, creds.as_ref(), SystemTime::now()).map_err(tls_error)?;
         let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, REQUEST_CAPACITY);
-        let session_present = match tokio::time::timeout(limit, eventloop.poll()).await {
-            Ok(Ok(rumqttc::v5::Event::Incoming(rumqttc::v5::mqttbytes::v5::Packet::ConnAck(ack)))) => ack.session_present,
+        let (session_present, max_packet_size) = match tokio::time::timeout(limit, eventloop.poll()).await {
+            Ok(Ok(rumqttc::v5::Event::Incoming(rumqttc::v5::mqttbytes::v5::Packet::ConnAck(ack)))) => {
+                (ack.session_present, ack.properties.and_then(|p| p.max_packet_size).map(|n| n as usize))
+            }
             Ok(Ok(other)) => return Err(not_connack(format!("{other:?}"))),
             Ok(Err(e)) => return Err(AttemptError::Transport(wire::classify_v5(&e))),
             Err(_) => return Err(AttemptError::Transport(DropError::connect_timeout(limit))),
@@ -129,7 +133,7 @@ pub(crate) async fn open(
         let task = tokio::spawn(async move {
             while forward(&events_tx, eventloop.poll().await.map(wire::from_v5).map_err(|e| wire::classify_v5(&e))) {}
         });
-        (LinkClient::V5(client), session_present, task)
+        (LinkClient::V5(client), session_present, max_packet_size, task)
     } else {
         let (options, network) = attempt_options(&settings, creds.as_ref(), SystemTime::now()).map_err(tls_error)?;
         let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CAPACITY);
@@ -143,9 +147,9 @@ pub(crate) async fn open(
         let task = tokio::spawn(async move {
             while forward(&events_tx, eventloop.poll().await.map(wire::from_v4).map_err(|e| classify(&e))) {}
         });
-        (LinkClient::V4(client), session_present, task)
+        (LinkClient::V4(client), session_present, None, task)
     };
-    Ok(Link { client, events, session_present, connected_at: Instant::now(), task })
+    Ok(Link { client, events, session_present, max_packet_size, connected_at: Instant::now(), task })
 }
 
 fn not_connack(got: String) -> AttemptError {

@@ -94,6 +94,21 @@ impl LinkClient {
     }
 }
 
+/// The encoded size of an MQTT 5 PUBLISH as rumqttc writes it (no properties), to hold it
+/// against the maximum packet size a server announced in its CONNACK before the link is asked
+/// to send it: rumqttc's v5 client ends the whole connection on a packet over that limit.
+pub(crate) fn publish_size_v5(topic_len: usize, payload_len: usize, qos: QoS) -> usize {
+    let id = if qos == QoS::AtMostOnce { 0 } else { 2 };
+    let remaining = 2 + topic_len + id + 1 + payload_len; // 1: the empty property list
+    let length_bytes = match remaining {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    };
+    1 + length_bytes + remaining
+}
+
 /// What the session needs of an MQTT 3.1.1 event; `None` for the rest.
 pub(crate) fn from_v4(event: rumqttc::Event) -> Option<LinkEvent> {
     use rumqttc::Event::{Incoming, Outgoing as Out};
@@ -271,6 +286,16 @@ mod tests {
             rumqttc::v5::mqttbytes::Error::Io(reset),
         )));
         assert_eq!((e.code(), e.cause), (1051, DropCause::TcpClosed));
+    }
+
+    #[test]
+    fn publish_size_matches_what_rumqttc_encodes() {
+        use rumqttc::v5::mqttbytes::v5::Publish;
+        for (topic, payload, qos) in [("t", 0, QoS::AtMostOnce), ("a/b/c", 120, QoS::AtLeastOnce), ("x", 16_380, QoS::AtLeastOnce), ("y", 3_000_000, QoS::AtLeastOnce)] {
+            let mut p = Publish::new(topic, qos5(qos), vec![0u8; payload], None);
+            p.pkid = if qos == QoS::AtMostOnce { 0 } else { 1 };
+            assert_eq!(publish_size_v5(topic.len(), payload, qos), p.size(), "{topic} {payload}");
+        }
     }
 
     #[test]

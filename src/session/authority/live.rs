@@ -103,9 +103,30 @@ impl Authority {
         reply: Option<Reply<PublishOutcome>>,
         timeout: Option<std::time::Duration>,
     ) -> Result<(), DropError> {
+        if let Some(max) = link.max_packet_size {
+            let size = super::super::wire::publish_size_v5(message.topic.len(), message.payload.len(), message.qos);
+            if size > max {
+                self.refuse_oversized(&message, size, max, reply);
+                return Ok(());
+            }
+        }
         let Outbound { topic, payload, qos, .. } = message.clone();
         self.inflight.submitted_publish(queued_at, message, reply, timeout);
         link.client.publish(topic, qos, payload).await.map_err(|_| link_gone())
+    }
+
+    /// A message over the server's announced packet limit is never handed to the link (the
+    /// server would close the connection on it, and rumqttc ends the link before sending):
+    /// its caller gets the reason, and a queued one is given up and counted.
+    fn refuse_oversized(&mut self, message: &Outbound, size: usize, max: usize, reply: Option<Reply<PublishOutcome>>) {
+        let topic = crate::redact::topic(&message.topic);
+        let why = format!("the message to '{topic}' is {size} bytes as a packet; the server accepts at most {max} (maximum packet size in its CONNACK)");
+        if reply.is_some() {
+            complete(reply, Err(OpError::Invalid(why)));
+        } else {
+            self.log(LogLevel::Error, TARGET_QUEUE, format!("Giving up a queued message: {why}"));
+            self.shared.poisoned.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     pub(super) async fn live(&mut self, mut link: Link) -> Phase {
