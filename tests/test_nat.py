@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def nat(request):
+def nat():
+    """``nat(idle_timeout)`` builds a NAT path that forgets a flow idle that many seconds."""
     reason = NetNamespace.unavailable_reason()
     if reason:
         pytest.skip(f"a NAT needs network namespaces: {reason}")
@@ -27,9 +28,15 @@ def nat(request):
         pytest.skip("nftables is not installed (scripts/setup installs it)")
     from support.nat import NatPath
 
-    path = NatPath(idle_timeout=request.param)
-    yield path
-    path.close()
+    paths = []
+
+    def make(idle_timeout: float):
+        paths.append(NatPath(idle_timeout=idle_timeout))
+        return paths[-1]
+
+    yield make
+    for path in paths:
+        path.close()
 
 
 def _publish_through_nat(url: str, topic: str) -> None:
@@ -39,13 +46,13 @@ def _publish_through_nat(url: str, topic: str) -> None:
     publish.single(topic, b'{"through": "nat"}', qos=1, hostname=host, port=int(port))
 
 
-@pytest.mark.parametrize("nat", [3], indirect=True)
-def test_a_nat_that_forgets_the_flow_is_noticed_and_recovered(nat):
+def test_a_nat_that_forgets_the_flow_is_noticed_and_recovered(nat, mqtt5):
     keep_alive, ping_timeout = 8, 2.0
+    nat = nat(3)
 
     async def scenario():
         client = NavienMqttClient(DuckAuth(), config=fast_config(
-            nat.url, keep_alive_secs=keep_alive, ping_timeout=ping_timeout))
+            nat.url, keep_alive_secs=keep_alive, ping_timeout=ping_timeout, mqtt5=mqtt5))
         rec = EventRecorder(client)
         await client.connect()
         topic = f"nat/{client.client_id}"
@@ -64,14 +71,17 @@ def test_a_nat_that_forgets_the_flow_is_noticed_and_recovered(nat):
     run(scenario(), 90)
 
 
-@pytest.mark.parametrize("nat", [4], indirect=True)
-def test_a_keep_alive_below_the_nat_idle_timeout_holds(nat):
+def test_a_keep_alive_below_the_nat_idle_timeout_holds(nat, mqtt5):
+    keep_alive = 5 if mqtt5 else 2  # the least each version allows here
+    idle_timeout = keep_alive + 2
+    nat = nat(idle_timeout)
+
     async def scenario():
-        client = NavienMqttClient(DuckAuth(), config=fast_config(nat.url, keep_alive_secs=2,
-                                                                 ping_timeout=1.0))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(
+            nat.url, keep_alive_secs=keep_alive, ping_timeout=1.0, mqtt5=mqtt5))
         rec = EventRecorder(client)
         await client.connect()
-        await asyncio.sleep(12)  # three NAT idle timeouts without a message of our own
+        await asyncio.sleep(3 * idle_timeout)  # three NAT idle timeouts without a message of our own
         assert rec.count("connection_interrupted") == 0
         assert nat.conntrack_entries() == 1
         await client.disconnect()
