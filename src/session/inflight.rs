@@ -36,11 +36,39 @@ pub(crate) struct PendingUnsubscribe {
     pub reply: Option<Reply<u16>>,
 }
 
-/// What a SUBACK settled.
+/// What a SUBACK settled. Its callers are answered by [`SubAcked::answer`], which the session
+/// calls only after its own view of the subscriptions took the SUBACK in: a caller woken by
+/// the answer must never read the view from before it.
 pub(crate) struct SubAcked {
     pub topic: String,
     pub restore: bool,
     pub withdrawn: bool,
+    replies: Vec<Reply<u16>>,
+    result: Result<u16, OpError>,
+}
+
+/// A subscribe whose callers' deadline passed: the session withdraws the topic from its view,
+/// then tells them ([`Withdrawn::answer`]), for the same reason as [`SubAcked`].
+pub(crate) struct Withdrawn {
+    pub topic: String,
+    replies: Vec<Reply<u16>>,
+    error: OpError,
+}
+
+impl Withdrawn {
+    pub fn answer(self) {
+        for reply in self.replies {
+            reply.send(Err(self.error.clone()));
+        }
+    }
+}
+
+impl SubAcked {
+    pub fn answer(self) {
+        for reply in self.replies {
+            reply.send(self.result.clone());
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -199,21 +227,19 @@ impl Inflight {
         self.subscribes.assign(pkid);
     }
 
-    /// A SUBACK: every caller waiting on it gets the packet id, or the refusal with its reason.
+    /// A SUBACK: every caller waiting on it is to get the packet id, or the refusal with its
+    /// reason (see [`SubAcked::answer`]).
     pub fn subscribe_acked(&mut self, pkid: u16, refused: Option<&Refusal>) -> Option<SubAcked> {
         let s = self.subscribes.take_assigned(pkid)?;
-        for reply in s.replies {
-            let result = match refused {
-                None => Ok(pkid),
-                Some(r) => Err(OpError::Rejected(format!(
-                    "broker refused subscription to '{}' ({})",
-                    crate::redact::topic(&s.topic),
-                    r.describe()
-                ))),
-            };
-            let _ = reply.send(result);
-        }
-        Some(SubAcked { topic: s.topic, restore: s.restore, withdrawn: s.withdrawn })
+        let result = match refused {
+            None => Ok(pkid),
+            Some(r) => Err(OpError::Rejected(format!(
+                "broker refused subscription to '{}' ({})",
+                crate::redact::topic(&s.topic),
+                r.describe()
+            ))),
+        };
+        Some(SubAcked { topic: s.topic, restore: s.restore, withdrawn: s.withdrawn, replies: s.replies, result })
     }
 
     pub fn unsubscribe_sent(&mut self, pkid: u16) {
@@ -252,7 +278,7 @@ impl Inflight {
 
     /// Answers every caller whose deadline has passed with a timeout and withdraws its request.
     /// Returns the topics of withdrawn SUBSCRIBEs.
-    pub fn expire(&mut self, now: Instant) -> Vec<String> {
+    pub fn expire(&mut self, now: Instant) -> Vec<Withdrawn> {
         let mut withdrawn_topics = Vec::new();
         while let Some(&(at, kind, seq, after)) = self.deadlines.front() {
             if at > now && self.waiting(kind, seq) {
@@ -274,10 +300,11 @@ impl Inflight {
                     if let Some(s) = self.subscribes.items.get_mut(&seq) {
                         if !s.replies.is_empty() {
                             s.withdrawn = true;
-                            for reply in s.replies.drain(..) {
-                                let _ = reply.send(Err(error()));
-                            }
-                            withdrawn_topics.push(s.topic.clone());
+                            withdrawn_topics.push(Withdrawn {
+                                topic: s.topic.clone(),
+                                replies: std::mem::take(&mut s.replies),
+                                error: error(),
+                            });
                         }
                     }
                 }
@@ -318,7 +345,6 @@ pub(crate) fn complete<T>(reply: Option<Reply<T>>, result: Result<T, OpError>) {
 mod tests {
     use super::*;
     use rumqttc::QoS;
-    use tokio::sync::oneshot;
 
     fn msg(n: u8) -> Outbound {
         Outbound { topic: format!("t/{n}"), payload: vec![n], qos: QoS::AtLeastOnce, drops_in_flight: 0 }
@@ -327,8 +353,8 @@ mod tests {
     #[test]
     fn ids_are_matched_in_submission_order() {
         let mut f = Inflight::default();
-        let (a, mut ra) = oneshot::channel();
-        let (b, mut rb) = oneshot::channel();
+        let (a, mut ra) = Reply::channel();
+        let (b, mut rb) = Reply::channel();
         f.submitted_publish(Instant::now(), msg(1), Some(a), None);
         f.submitted_publish(Instant::now(), msg(2), Some(b), None);
         f.publish_sent(7);
@@ -348,7 +374,7 @@ mod tests {
         }
         f.publish_sent(40);
         f.publish_sent(2);
-        let (s, mut rs) = oneshot::channel();
+        let (s, mut rs) = Reply::channel();
         f.submitted_subscribe("a/#".into(), Some(s), None);
         let publishes = f.abandon(&OpError::NotConnected);
         let order: Vec<u8> = publishes.iter().map(|p| p.message.payload[0]).collect();
@@ -359,7 +385,7 @@ mod tests {
     #[test]
     fn qos0_completes_when_written() {
         let mut f = Inflight::default();
-        let (a, mut ra) = oneshot::channel();
+        let (a, mut ra) = Reply::channel();
         f.submitted_publish(Instant::now(), msg(1), Some(a), None);
         f.publish_sent(0);
         assert_eq!(ra.try_recv().unwrap(), Ok(PublishOutcome::Sent(0)));
@@ -368,8 +394,8 @@ mod tests {
     #[test]
     fn a_timed_out_publish_is_withdrawn_and_never_replayed() {
         let mut f = Inflight::default();
-        let (a, mut ra) = oneshot::channel();
-        let (b, _rb) = oneshot::channel();
+        let (a, mut ra) = Reply::channel();
+        let (b, _rb) = Reply::channel();
         f.submitted_publish(Instant::now(), msg(1), Some(a), Some(Duration::ZERO));
         f.submitted_publish(Instant::now(), msg(2), Some(b), Some(Duration::from_secs(60)));
         assert!(f.next_deadline().is_some());
@@ -384,9 +410,12 @@ mod tests {
     #[test]
     fn a_timed_out_subscribe_is_withdrawn_and_its_late_suback_reported() {
         let mut f = Inflight::default();
-        let (a, mut ra) = oneshot::channel();
+        let (a, mut ra) = Reply::channel();
         f.submitted_subscribe("x/y".into(), Some(a), Some(Duration::ZERO));
-        assert_eq!(f.expire(Instant::now() + Duration::from_millis(1)), ["x/y"]);
+        let withdrawn = f.expire(Instant::now() + Duration::from_millis(1));
+        assert_eq!(withdrawn.iter().map(|w| w.topic.as_str()).collect::<Vec<_>>(), ["x/y"]);
+        assert!(ra.try_recv().is_err(), "answered before the session withdrew the topic");
+        withdrawn.into_iter().for_each(Withdrawn::answer);
         assert!(matches!(ra.try_recv().unwrap(), Err(OpError::TimedOut { what: "subscribe", .. })));
         assert!(f.next_deadline().is_none());
         f.subscribe_sent(5);
@@ -397,14 +426,14 @@ mod tests {
     #[test]
     fn callers_join_a_subscribe_on_its_way() {
         let mut f = Inflight::default();
-        let (a, mut ra) = oneshot::channel();
-        let (b, mut rb) = oneshot::channel();
+        let (a, mut ra) = Reply::channel();
+        let (b, mut rb) = Reply::channel();
         f.submitted_subscribe("x".into(), Some(a), None);
         assert!(f.join_subscribe("x", b).is_ok());
-        let (c, _rc) = oneshot::channel();
+        let (c, _rc) = Reply::channel();
         assert!(f.join_subscribe("other", c).is_err());
         f.subscribe_sent(9);
-        f.subscribe_acked(9, Some(&Refusal { code: Some(0x87), reason: None }));
+        f.subscribe_acked(9, Some(&Refusal { code: Some(0x87), reason: None })).unwrap().answer();
         assert!(matches!(ra.try_recv().unwrap(), Err(OpError::Rejected(_))));
         assert!(matches!(rb.try_recv().unwrap(), Err(OpError::Rejected(_))));
     }

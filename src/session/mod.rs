@@ -9,6 +9,7 @@
 mod authority;
 mod inflight;
 mod link;
+mod reply;
 mod subscriptions;
 mod wire;
 
@@ -140,7 +141,7 @@ pub enum PublishOutcome {
     Queued,
 }
 
-pub type Reply<T> = oneshot::Sender<Result<T, OpError>>;
+pub use reply::Reply;
 
 /// A message to send, as the offline queue keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,13 +235,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// An already-answered reply, for requests refused before they reach the session.
-fn refused<T>(error: OpError) -> oneshot::Receiver<Result<T, OpError>> {
-    let (tx, rx) = oneshot::channel();
-    let _ = tx.send(Err(error));
-    rx
-}
-
 /// The caller's side of a session. Dropping it ends the session.
 pub struct SessionHandle {
     tx: mpsc::UnboundedSender<Command>,
@@ -290,43 +284,43 @@ impl SessionHandle {
         &self.shared
     }
 
-    fn send<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> oneshot::Receiver<T> {
-        let (reply, rx) = oneshot::channel();
-        // If the task is gone the reply sender is dropped with the command and the receiver
-        // reports that; callers map it to "cancelled".
-        let _ = self.tx.send(make(reply));
-        rx
+    fn send(&self, command: Command) {
+        // If the task is gone the reply is dropped with the command, which answers it as
+        // abandoned; callers map that to "cancelled".
+        let _ = self.tx.send(command);
     }
 
-    pub fn connect(&self, settings: ConnectionSettings) -> oneshot::Receiver<Result<ConnectInfo, OpError>> {
-        self.send(|reply| Command::Connect { settings: Box::new(settings), reply })
+    pub fn connect(&self, settings: ConnectionSettings, reply: Reply<ConnectInfo>) {
+        self.send(Command::Connect { settings: Box::new(settings), reply });
     }
 
     pub fn disconnect(&self) -> oneshot::Receiver<()> {
-        self.send(|reply| Command::Disconnect { reply })
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Disconnect { reply });
+        rx
     }
 
-    /// Checked here, before anything is queued: a topic or payload the broker would answer by
-    /// closing the link must never reach it.
-    pub fn publish(&self, message: Outbound, timeout: Duration) -> oneshot::Receiver<Result<PublishOutcome, OpError>> {
-        if let Err(m) = crate::topic::check_name(&message.topic).and_then(|()| crate::topic::check_payload(message.payload.len())) {
-            return refused(OpError::Invalid(m));
+    /// Requests are checked here, before they reach the session: an invalid one is answered
+    /// at once and never sent or queued.
+    pub fn publish(&self, message: Outbound, timeout: Duration, reply: Reply<PublishOutcome>) {
+        match crate::topic::check_name(&message.topic).and_then(|()| crate::topic::check_payload(message.payload.len())) {
+            Err(m) => reply.send(Err(OpError::Invalid(m))),
+            Ok(()) => self.send(Command::Publish { message, reply, timeout }),
         }
-        self.send(|reply| Command::Publish { message, reply, timeout })
     }
 
-    pub fn subscribe(&self, topic: String, qos: QoS, timeout: Duration) -> oneshot::Receiver<Result<u16, OpError>> {
-        if let Err(m) = crate::topic::check_filter(&topic) {
-            return refused(OpError::Invalid(m));
+    pub fn subscribe(&self, topic: String, qos: QoS, timeout: Duration, reply: Reply<u16>) {
+        match crate::topic::check_filter(&topic) {
+            Err(m) => reply.send(Err(OpError::Invalid(m))),
+            Ok(()) => self.send(Command::Subscribe { topic, qos, reply, timeout }),
         }
-        self.send(|reply| Command::Subscribe { topic, qos, reply, timeout })
     }
 
-    pub fn unsubscribe(&self, topic: String, timeout: Duration) -> oneshot::Receiver<Result<u16, OpError>> {
-        if let Err(m) = crate::topic::check_filter(&topic) {
-            return refused(OpError::Invalid(m));
+    pub fn unsubscribe(&self, topic: String, timeout: Duration, reply: Reply<u16>) {
+        match crate::topic::check_filter(&topic) {
+            Err(m) => reply.send(Err(OpError::Invalid(m))),
+            Ok(()) => self.send(Command::Unsubscribe { topic, reply, timeout }),
         }
-        self.send(|reply| Command::Unsubscribe { topic, reply, timeout })
     }
 
     pub fn reset_reconnect(&self) {

@@ -19,7 +19,7 @@ use super::errors::{guarded, nwp_error, op_error, Op};
 use super::logging::log;
 use super::reader::BridgeReader;
 use super::runtime;
-use crate::session::{LogLevel, OpError, Outbound, SessionHandle};
+use crate::session::{LogLevel, OpError, Outbound, Reply, SessionHandle};
 
 mod delivery;
 
@@ -288,8 +288,7 @@ impl MqttClientCore {
             let this = slf.borrow();
             let settings = this.config.borrow(py).settings()?;
             let (id, future) = this.new_future(slf, PendingKind::Connect)?;
-            let rx = this.session.connect(settings);
-            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::Connect) });
+            this.session.connect(settings, this.reply(id, Completion::Connect));
             Ok(future)
         })
     }
@@ -312,8 +311,7 @@ impl MqttClientCore {
             let message = Outbound::new(topic, encode_payload(py, &payload)?, qos_from(qos)?);
             let timeout = this.operation_timeout(py)?;
             let (id, future) = this.new_future(slf, PendingKind::Publish)?;
-            let rx = this.session.publish(message, timeout);
-            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::Publish) });
+            this.session.publish(message, timeout, this.reply(id, Completion::Publish));
             Ok(future)
         })
     }
@@ -348,8 +346,7 @@ impl MqttClientCore {
             };
             let kind = PendingKind::Subscribe { topic: topic.clone(), callback: callback.unbind(), added };
             let (id, future) = this.new_future(slf, kind)?;
-            let rx = this.session.subscribe(topic, level, timeout);
-            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::PacketId) });
+            this.session.subscribe(topic, level, timeout, this.reply(id, Completion::PacketId));
             Ok(future)
         })
     }
@@ -364,8 +361,7 @@ impl MqttClientCore {
             let timeout = this.operation_timeout(py)?;
             this.handlers.lock().unwrap_or_else(|p| p.into_inner()).retain(|s| s.topic != topic);
             let (id, future) = this.new_future(slf, PendingKind::Unsubscribe)?;
-            let rx = this.session.unsubscribe(topic, timeout);
-            this.forward(id, async move { rx.await.map_or(Completion::Abandoned, Completion::PacketId) });
+            this.session.unsubscribe(topic, timeout, this.reply(id, Completion::PacketId));
             Ok(future)
         })
     }
@@ -398,8 +394,15 @@ impl MqttClientCore {
         Ok((id, future))
     }
 
-    /// Waits on the runtime for `outcome` (the session answers every request, by its deadline at
-    /// the latest) and hands the result to the loop thread.
+    /// Where the session sends the answer to request `id`: straight onto the loop bridge, from
+    /// the session's thread (the session answers every request, by its deadline at the latest;
+    /// a reply it drops unanswered arrives as abandoned).
+    fn reply<T: Send + 'static>(&self, id: u64, wrap: fn(Result<T, OpError>) -> Completion) -> Reply<T> {
+        let bridge = self.bridge.clone();
+        Reply::call(move |answer| bridge.complete(id, answer.map_or(Completion::Abandoned, wrap)))
+    }
+
+    /// Waits on the runtime for `outcome` and hands the result to the loop thread.
     fn forward(&self, id: u64, outcome: impl std::future::Future<Output = Completion> + Send + 'static) {
         let bridge = self.bridge.clone();
         runtime::handle().spawn(async move {

@@ -157,8 +157,9 @@ impl Authority {
                     Err(DropError::ping_deadline(self.settings.ping_timeout))
                 }
                 _ = sleep_until(op_deadline.unwrap_or(far)), if op_deadline.is_some() => {
-                    for topic in self.inflight.expire(Instant::now()) {
-                        self.subscriptions.withdraw(&topic);
+                    for withdrawn in self.inflight.expire(Instant::now()) {
+                        self.subscriptions.withdraw(&withdrawn.topic);
+                        withdrawn.answer();
                     }
                     Ok(())
                 }
@@ -232,7 +233,8 @@ impl Authority {
             LinkEvent::PubAck { pkid, refused: Some(refusal) } => self.inflight.publish_refused(pkid, &refusal),
             LinkEvent::SubAck { pkid, refused } => {
                 if let Some(acked) = self.inflight.subscribe_acked(pkid, refused.as_ref()) {
-                    self.on_suback(link, acked.topic, refused, acked.restore, acked.withdrawn);
+                    self.on_suback(link, acked.topic.clone(), refused, acked.restore, acked.withdrawn);
+                    acked.answer();
                 }
             }
             LinkEvent::UnsubAck(pkid) => self.inflight.unsubscribe_acked(pkid),
@@ -296,6 +298,7 @@ impl Authority {
             return;
         }
         let mut entries = Vec::with_capacity(publishes.len());
+        let mut queued = Vec::with_capacity(publishes.len());
         for mut p in publishes {
             if p.sent {
                 p.message.drops_in_flight = p.message.drops_in_flight.saturating_add(1);
@@ -312,12 +315,16 @@ impl Authority {
                 complete(p.reply, Err(OpError::Poisoned(why)));
                 continue;
             }
-            complete(p.reply, Ok(PublishOutcome::Queued));
+            queued.push(p.reply);
             entries.push((p.queued_at, p.message));
         }
         let overflow = self.shared.queue().restore_front(entries);
         if !overflow.is_empty() {
             self.log(LogLevel::Warning, TARGET_QUEUE, format!("Command queue full, dropped {} newest command(s)", overflow.len()));
+        }
+        // Told only now, so a caller woken by it finds its message in the queue count.
+        for reply in queued {
+            complete(reply, Ok(PublishOutcome::Queued));
         }
     }
 

@@ -108,9 +108,12 @@ impl Authority {
         let mut phase = Phase::Idle;
         loop {
             phase = match phase {
-                Phase::Idle => self.idle().await,
-                Phase::Live(link) => self.live(link).await,
-                Phase::Reconnecting => self.reconnect().await,
+                // Each phase's future is boxed while it runs: the session task itself stays
+                // small (a client that never connects holds a few hundred bytes, not the 26 KiB
+                // that opening a link and serving it need at their deepest).
+                Phase::Idle => Box::pin(self.idle()).await,
+                Phase::Live(link) => Box::pin(self.live(link)).await,
+                Phase::Reconnecting => Box::pin(self.reconnect()).await,
                 Phase::Closed => break,
             };
         }
@@ -220,7 +223,7 @@ impl Authority {
                     self.set_attempts(0);
                     let endpoint = self.settings.endpoint.display();
                     self.log(LogLevel::Info, TARGET_CLIENT, format!("Connecting to {endpoint} as {}", self.settings.client_id));
-                    let attempt = self.attempt(Renewal::IfNeeded);
+                    let attempt = Box::pin(self.attempt(Renewal::IfNeeded));
                     let error = match self.offline_until(attempt).await {
                         Interrupt::Closed => return Phase::Closed,
                         Interrupt::Disconnect(reply) => {
@@ -229,7 +232,7 @@ impl Authority {
                             continue;
                         }
                         Interrupt::Done(Err(e)) => e,
-                        Interrupt::Done(Ok(link)) => match self.came_up(link, None).await {
+                        Interrupt::Done(Ok(link)) => match Box::pin(self.came_up(link, None)).await {
                             Ok(phase) => return phase,
                             Err(drop) => AttemptError::Transport(drop),
                         },
@@ -289,11 +292,11 @@ impl Authority {
                 (true, false) => Renewal::Refresh,
                 (false, false) => Renewal::IfNeeded,
             };
-            let attempt_fut = self.attempt(renewal);
+            let attempt_fut = Box::pin(self.attempt(renewal));
             let error = match self.offline_until(attempt_fut).await {
                 Interrupt::Closed => return Phase::Closed,
                 Interrupt::Disconnect(reply) => return self.stop_reconnecting(reply),
-                Interrupt::Done(Ok(link)) => match self.came_up(link, Some(deep)).await {
+                Interrupt::Done(Ok(link)) => match Box::pin(self.came_up(link, Some(deep))).await {
                     Ok(phase) => {
                         self.force_deep = false;
                         self.force_sign_in = false;
