@@ -17,11 +17,15 @@ Tasks (a worker answers ``{"result": {"na": reason}}`` to one it cannot do):
                 message back); on every drop publish one QoS 1 message to ``bench/q/ID``.
 * ``idle``      connect ``clients`` clients, subscribe one topic each, settle, then report
                 RSS and CPU seconds (connect, then ``idle_s`` idle).
+* ``latency``   connect; ``warmup`` + ``n`` QoS 1 publishes started on a fixed schedule
+                (``rate`` per second), each timed from its call to its PUBACK; report
+                ``latency_result()`` over the last ``n`` (bench/latency_c.c does the same in C).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import sys
@@ -161,6 +165,85 @@ class FaultLog:
                 emit(ev="probe", t=now, k=self.drops)
         elif isinstance(msg, dict) and "drop" in msg:
             emit(ev="q", t=now, k=msg["drop"])
+
+
+def _pct(sorted_vals: list[int], p: float) -> int:
+    """Nearest rank: the smallest value with at least ``p`` % of the sample at or below it
+    (the same rule as bench/latency_c.c)."""
+    return sorted_vals[max(math.ceil(p / 100 * len(sorted_vals)) - 1, 0)]
+
+
+def latency_result(start: list[int], lat: list[int], lag: list[int], warmup: int) -> dict:
+    """The ``latency`` task's result from per-message nanoseconds (``start``: when the
+    publish was called, ``lat``: call to PUBACK, ``lag``: call behind its scheduled start),
+    leaving out the first ``warmup`` messages. ``rate`` is the rate actually offered."""
+    s, lat, lag = start[warmup:], sorted(lat[warmup:]), sorted(lag[warmup:])
+    n = len(lat)
+    return {"p50_us": _pct(lat, 50) / 1e3, "p99_us": _pct(lat, 99) / 1e3,
+            "max_us": lat[-1] / 1e3, "mean_us": sum(lat) / n / 1e3, "n": n,
+            "rate": (n - 1) * 1e9 / (s[-1] - s[0]) if n > 1 else 0.0,
+            "lag_p99_us": _pct(lag, 99) / 1e3, "lag_max_us": lag[-1] / 1e3}
+
+
+def schedule(p: dict, start_one) -> None:
+    """Call ``start_one(i, target_ns)`` for i in 0..warmup+n-1 at ``target_ns`` = t0 + i /
+    rate (``time.perf_counter_ns``, CLOCK_MONOTONIC). ``time.sleep`` is clock_nanosleep: tens
+    of microseconds late, not whole milliseconds as asyncio's epoll timeouts. A late start
+    happens at once; none is skipped, so the offered rate holds on average."""
+    period = round(1e9 / p["rate"])
+    t0 = time.perf_counter_ns() + 1_000_000
+    for i in range(p["warmup"] + p["n"]):
+        target = t0 + i * period
+        delay = target - time.perf_counter_ns()
+        if delay > 0:
+            time.sleep(delay / 1e9)
+        start_one(i, target)
+
+
+async def paced(publish, p: dict) -> dict:
+    """The ``latency`` task for an asyncio client: ``publish()`` returns an awaitable that
+    completes when the PUBACK is in. A pacing thread runs ``schedule`` and hands each start
+    to the loop (``call_soon_threadsafe``): asyncio's own timers would round every wait up to
+    a whole millisecond and bunch the starts. The clock starts in the task, when the publish
+    is called on the loop thread, and stops when its ``await`` returns there."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    total = p["warmup"] + p["n"]
+    start, lat, lag = [0] * total, [0] * total, [0] * total
+    pending: set = set()  # done tasks are dropped at once: no garbage piles up meanwhile
+    errors: list[BaseException] = []
+    done = loop.create_future()
+
+    async def one(i: int, target: int) -> None:
+        t = time.perf_counter_ns()
+        start[i], lag[i] = t, t - target
+        await publish()
+        lat[i] = time.perf_counter_ns() - t
+
+    def finished(task) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            errors.append(task.exception())
+
+    def begin(i: int, target: int) -> None:
+        task = asyncio.ensure_future(one(i, target))
+        pending.add(task)
+        task.add_done_callback(finished)
+
+    def pace() -> None:
+        try:
+            schedule(p, lambda i, target: loop.call_soon_threadsafe(begin, i, target))
+        finally:
+            loop.call_soon_threadsafe(done.set_result, None)
+
+    threading.Thread(target=pace, daemon=True).start()
+    await done
+    if pending and (await asyncio.wait(set(pending), timeout=30))[1]:
+        raise TimeoutError(f"{len(pending)} publishes without PUBACK after 30 s")
+    if errors:
+        raise errors[0]
+    return latency_result(start, lat, lag, p["warmup"])
 
 
 def run_main(tasks: dict) -> None:

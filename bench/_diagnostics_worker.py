@@ -12,7 +12,7 @@ from nwp500.mqtt_diagnostics import MqttDiagnosticsCollector
 
 def drop_error():
     try:  # this project
-        from nwp500 import ConnectionDropError
+        from nwp500.exceptions import ConnectionDropError
 
         return ConnectionDropError("AWS_ERROR_MQTT_UNEXPECTED_HANGUP", 5134, "The connection was closed unexpectedly.", "tcp_closed")
     except ImportError:  # the reference labels only awscrt errors

@@ -40,6 +40,7 @@ from support import NetNamespace, TestCA, WsMosquitto  # noqa: E402
 PROJECT_PY = str(ROOT / ".venv" / "bin" / "python")
 REF_PY = str(HERE / ".venv-ref" / "bin" / "python")
 LOG_DIR = HERE / "results" / "logs"  # workers' stderr and events of the latest run
+LATENCY_C = HERE / ".build" / "latency_c"  # bench/latency_c.c, built by bench/run
 
 
 class Broker(WsMosquitto):
@@ -234,6 +235,15 @@ class CClients:
         flight = [*pub, "-l", "-M", "100"]
         fl_rate = 10 * n / (self._timed(flight, lines * 20 * n) - self._timed(flight, lines * 10 * n))
         return {"seq": seq_rate, "inflight": fl_rate}
+
+    def latency(self, p: dict) -> dict:
+        """Measurement 6: bench/latency_c.c (libmosquitto, its own loop in one thread),
+        answering like a worker's ``latency`` task."""
+        if not LATENCY_C.exists():
+            raise RuntimeError(f"{LATENCY_C} missing (bench/run builds it)")
+        argv = [*self.base, str(LATENCY_C), "127.0.0.1", str(self.broker.port), str(p["rate"]),
+                str(p["n"]), str(p["warmup"]), p["id"]]
+        return Worker("mosquitto_C-latency", argv, dict(os.environ)).finish(60)
 
     def subscriber(self, topic: str, qos: int, count: int) -> subprocess.Popen:
         """mosquitto_sub printing each message's arrival time (%U) to a pipe."""

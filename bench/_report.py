@@ -42,7 +42,7 @@ class Figure:
 
 
 def figures(cap_detect: float, cap_recover: float, cap_restart: float,
-            idle_s: int, keep_alive: int) -> dict[str, Figure]:
+            idle_s: int, keep_alive: int, lat_rate: int = 1000) -> dict[str, Figure]:
     fs = [
         Figure("pub_seq", "1 QoS 1 publish, one awaited at a time", "msg/s", True),
         Figure("pub_inflight", "1 QoS 1 publish, 1000 in flight (gather)", "msg/s", True),
@@ -62,6 +62,8 @@ def figures(cap_detect: float, cap_recover: float, cap_restart: float,
         Figure("rss100", "5 RSS, 100 connected clients in one process", "MiB", False),
         Figure("cpu_conn100", "5 CPU time to connect + subscribe 100 clients", "ms", False),
         Figure("cpu100", f"5 CPU time over {idle_s} s idle, 100 clients", "ms", False),
+        Figure("lat_p50", f"6 QoS 1 publish latency p50 at {lat_rate:,} msg/s", "µs", False),
+        Figure("lat_p99", f"6 QoS 1 publish latency p99 at {lat_rate:,} msg/s", "µs", False),
     ]
     return {f.key: f for f in fs}
 

@@ -2,7 +2,8 @@
 ``bench/run`` (which prepares both virtualenvs); see bench/README.md for what each figure
 means. Needs root (network namespace) and mosquitto 2.0 with its C clients.
 
-    .venv/bin/python bench/suite.py [--reps 5] [--fault-reps 3] [--only 1,2,3,4,5] [--quick]
+    .venv/bin/python bench/suite.py [--reps 5] [--fault-reps 3] [--lat-reps 3]
+                                    [--only 1,2,3,4,5,6] [--quick]
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ NA = {
     "diag": "no diagnostics collector in this library.",
     "c_import": "a C program: nothing to import.",
     "wss_import": "the same import as the nwp500 row.",
+    "c_latency": "bench/latency_c.c: libmosquitto in one thread with its own loop (ppoll on "
+                 "the socket until the next start): the publish is written and its PUBACK "
+                 "read and timed in on_publish by the same thread.",
+    "paho_latency": "publish() on the main thread, timed to on_publish on paho's network "
+                    "thread (no hand-off to another thread after the PUBACK).",
 }
 
 
@@ -43,7 +49,7 @@ class Suite(FaultsAndFootprint):
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.figs = _report.figures(args.cap_detect, args.cap_recover, args.cap_restart,
-                                    args.idle_s, args.keep_alive)
+                                    args.idle_s, args.keep_alive, args.lat_rate)
         self.ns = NetNamespace()
         self.ca = TestCA()
         self.main = Broker(self.ns, self.ca, tcp=1883, wss=443, ws=8080).start()
@@ -108,6 +114,33 @@ class Suite(FaultsAndFootprint):
                                           "at end of input would dwarf 1000).")
         self.figs["pub_inflight"].note(REF, "awscrt has no in-flight limit; the other clients "
                                             "keep 100 unacknowledged (nwp500's fixed window).")
+
+    # -- 6 publish latency at a fixed offered rate -----------------------------------------
+    def m_latency(self) -> None:
+        a = self.args
+        keys = ["lat_p50", "lat_p99"]
+        for rep in range(a.lat_reps):
+            for c in rotate(CONTENDERS, rep):
+                p = {"rate": a.lat_rate, "n": a.lat_n, "warmup": a.lat_warmup, "id": f"lat-{rep}"}
+                try:
+                    r = self.cc.latency({**p, "id": f"c-lat-{rep}"}) if c == C else self.worker(
+                        c, "latency", p).finish(60)
+                except Exception as e:  # noqa: BLE001
+                    self.failed(keys, c, e)
+                    continue
+                self.figs["lat_p50"].add(c, r["p50_us"])
+                self.figs["lat_p99"].add(c, r["p99_us"])
+                if r["rate"] < 0.98 * a.lat_rate:
+                    for key in keys:
+                        self.figs[key].note(c, f"offered only {r['rate']:,.0f} msg/s in some "
+                                               "repetition (the schedule slipped).")
+                self.log(f"6 latency: {c}: p50 {r['p50_us']:.0f}, p99 {r['p99_us']:.0f}, "
+                         f"max {r['max_us']:.0f}, mean {r['mean_us']:.0f} µs; start behind "
+                         f"schedule p99 {r['lag_p99_us']:.0f}, max {r['lag_max_us']:.0f} µs")
+            self.log(f"6 latency: rep {rep + 1}/{a.lat_reps}")
+        for key in keys:
+            self.figs[key].note(C, NA["c_latency"])
+            self.figs[key].note("paho-mqtt", NA["paho_latency"])
 
     # -- 2 inbound ---------------------------------------------------------------------------
     def m_inbound(self) -> None:
@@ -193,15 +226,18 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=5, help="repetitions of 1, 2, 4, import time")
     p.add_argument("--fault-reps", type=int, default=3, help="repetitions of 3 and 5")
-    p.add_argument("--only", default="1,2,3,4,5", help="measurements to run, e.g. 1,4")
+    p.add_argument("--lat-reps", type=int, default=3, help="repetitions of 6")
+    p.add_argument("--only", default="1,2,3,4,5,6", help="measurements to run, e.g. 1,4")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the plumbing only")
     p.add_argument("--keep-alive", type=int, default=30)
     p.add_argument("--idle-s", type=int, default=60)
     a = p.parse_args()
     a.n_pub, a.n_in0, a.n_in1, a.settle_s, a.link_back_s = 1000, 20000, 10000, 3.0, 5.0
     a.cap_detect, a.cap_recover, a.cap_restart = 90.0, 20.0, 20.0
+    a.lat_rate, a.lat_n, a.lat_warmup = 1000, 5000, 1000  # 6: 1 s warm-up, then 5 s timed
     if a.quick:
         a.reps, a.fault_reps, a.idle_s, a.n_in0, a.n_in1 = 1, 1, 5, 2000, 1000
+        a.lat_reps, a.lat_n, a.lat_warmup = 1, 1000, 200
     only = set(a.only.split(","))
     start, load0 = time.time(), os.getloadavg()[0]
     shutil.rmtree(LOG_DIR, ignore_errors=True)
@@ -214,6 +250,8 @@ def main() -> None:
             suite.m_diagnostics()
         if "1" in only:
             suite.m_publish()
+        if "6" in only:
+            suite.m_latency()
         if "2" in only:
             suite.m_inbound()
         if "3" in only or "5" in only:

@@ -22,7 +22,7 @@ import aiomqtt
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, FaultLog, InboundCounter, cpu_s,
-    commands, emit, rss_mib, run_main,
+    commands, emit, paced, rss_mib, run_main,
 )
 
 logging.getLogger("mqtt").setLevel(logging.ERROR)  # "N pending publish calls" warnings
@@ -53,6 +53,11 @@ async def publish(p: dict) -> dict:
         await in_flight(WARMUP)
         n = p["n"]
         return {"seq": n / await sequential(n), "inflight": n / await in_flight(n)}
+
+
+async def latency(p: dict) -> dict:
+    async with make_client(p, p["id"]) as client:
+        return await paced(lambda: client.publish(PUB_TOPIC, PAYLOAD, qos=1), p)
 
 
 async def inbound(p: dict) -> dict:
@@ -127,5 +132,5 @@ async def idle(p: dict) -> dict:
 
 if __name__ == "__main__":
     run_main({name: (lambda p, f=fn: asyncio.run(f(p)))
-              for name, fn in {"publish": publish, "inbound": inbound, "fault": fault,
-                               "idle": idle}.items()})
+              for name, fn in {"publish": publish, "latency": latency, "inbound": inbound,
+                               "fault": fault, "idle": idle}.items()})

@@ -15,7 +15,7 @@ import time
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, Auth, FaultLog, InboundCounter,
-    cpu_s, commands, emit, rss_mib, run_main,
+    cpu_s, commands, emit, paced, rss_mib, run_main,
 )
 from nwp500 import MqttConnectionConfig, NavienMqttClient
 
@@ -72,6 +72,19 @@ async def publish(p: dict) -> dict:
     return result
 
 
+async def latency(p: dict) -> dict:
+    client = make_client(p, p["id"])
+    await client.connect()
+
+    async def one() -> None:
+        if await client.publish(PUB_TOPIC, PAYLOAD, QOS[1]) <= 0:
+            raise RuntimeError("publish queued offline")
+
+    result = await paced(one, p)
+    await client.disconnect()
+    return result
+
+
 async def inbound(p: dict) -> dict:
     client = make_client(p, p["id"])
     await client.connect()
@@ -124,5 +137,5 @@ async def idle(p: dict) -> dict:
 
 if __name__ == "__main__":
     run_main({name: (lambda p, f=fn: asyncio.run(f(p)))
-              for name, fn in {"publish": publish, "inbound": inbound, "fault": fault,
-                               "idle": idle}.items()})
+              for name, fn in {"publish": publish, "latency": latency, "inbound": inbound,
+                               "fault": fault, "idle": idle}.items()})

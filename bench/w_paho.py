@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 
 from _common import (
     IN_TOPICS, PAYLOAD, PROBE_TOPIC, PUB_TOPIC, WARMUP, FaultLog, InboundCounter, cpu_s,
-    commands, emit, rss_mib, run_main,
+    commands, emit, latency_result, rss_mib, run_main, schedule,
 )
 
 INFLIGHT = 100  # nwp500's fixed in-flight window
@@ -94,6 +94,36 @@ def publish(p: dict) -> dict:
     return result
 
 
+def latency(p: dict) -> dict:
+    """publish() on the main thread at each scheduled start; the clock stops in on_publish
+    (PUBACK in, paho's network thread), as latency_c.c's does; no hand-off to another
+    thread is timed."""
+    acks: dict[int, int] = {}
+    client, connected = make_client(p, p["id"])
+    client.on_publish = lambda _c, _u, mid, _rc, _props: acks.__setitem__(
+        mid, time.perf_counter_ns())
+    if not connected.wait(10):
+        raise TimeoutError("paho did not connect")
+    total = p["warmup"] + p["n"]
+    if total >= 65535:
+        raise ValueError("message ids would wrap")
+    start, lag, mids = [0] * total, [0] * total, [0] * total
+
+    def start_one(i: int, target: int) -> None:
+        t = time.perf_counter_ns()
+        info = client.publish(PUB_TOPIC, PAYLOAD, qos=1)
+        start[i], lag[i], mids[i] = t, t - target, info.mid
+
+    schedule(p, start_one)
+    deadline = time.monotonic() + 30
+    while len(acks) < total and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if len(acks) < total:
+        raise RuntimeError(f"only {len(acks)} of {total} PUBACKs")
+    close(client)
+    return latency_result(start, [acks[m] - s for m, s in zip(mids, start)], lag, p["warmup"])
+
+
 async def _inbound(p: dict) -> dict:
     loop = asyncio.get_running_loop()
     counter = InboundCounter(p["n"])
@@ -160,5 +190,6 @@ def idle(p: dict) -> dict:
 
 
 if __name__ == "__main__":
-    run_main({"publish": publish, "inbound": lambda p: asyncio.run(_inbound(p)),
+    run_main({"publish": publish, "latency": latency,
+              "inbound": lambda p: asyncio.run(_inbound(p)),
               "fault": lambda p: asyncio.run(_fault(p)), "idle": idle})
