@@ -35,11 +35,11 @@ def _run_in_worker_thread(coro, timeout: float) -> None:
         raise outcome[0]
 
 
-async def _everything_on_the_loop(proxy) -> None:
+async def _everything_on_the_loop(proxy, mqtt5: bool) -> None:
     auth = DuckAuth()
     # Every attempt deep (refresh_token), and give up after the second one.
     client = NavienMqttClient(auth, config=fast_config(
-        proxy.url, deep_reconnect_threshold=1, max_reconnect_attempts=2))
+        proxy.url, deep_reconnect_threshold=1, max_reconnect_attempts=2, mqtt5=mqtt5))
     rec = EventRecorder(client)
     auth.notify = rec.record
 
@@ -90,12 +90,12 @@ async def _everything_on_the_loop(proxy) -> None:
 
 
 @pytest.mark.parametrize("where", ["main-thread", "worker-thread"])
-def test_every_callback_runs_on_the_loop_thread(fault_proxy, where) -> None:
+def test_every_callback_runs_on_the_loop_thread(fault_proxy, where, mqtt5) -> None:
     proxy = fault_proxy()
     if where == "main-thread":
-        run(_everything_on_the_loop(proxy), timeout=60)
+        run(_everything_on_the_loop(proxy, mqtt5), timeout=60)
     else:
-        _run_in_worker_thread(_everything_on_the_loop(proxy), timeout=60)
+        _run_in_worker_thread(_everything_on_the_loop(proxy, mqtt5), timeout=60)
 
 
 def test_lag_probe_notices_a_blocked_loop() -> None:
@@ -111,9 +111,9 @@ def test_lag_probe_notices_a_blocked_loop() -> None:
     assert run(scenario(), timeout=10) >= 0.09
 
 
-async def _lag_through_restarts(broker, restarts: int = 3) -> LoopLagProbe:
+async def _lag_through_restarts(broker, mqtt5: bool, restarts: int = 3) -> LoopLagProbe:
     async with LoopLagProbe() as probe:
-        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url, mqtt5=mqtt5))
         rec = EventRecorder(client)
         topic = f"test/{client.client_id}/lag"
         await client.connect()
@@ -132,8 +132,8 @@ async def _lag_through_restarts(broker, restarts: int = 3) -> LoopLagProbe:
     return probe
 
 
-def test_loop_never_lags_during_connect_and_reconnects(broker) -> None:
-    probe = run(_lag_through_restarts(broker), timeout=90)
+def test_loop_never_lags_during_connect_and_reconnects(broker, mqtt5) -> None:
+    probe = run(_lag_through_restarts(broker, mqtt5), timeout=90)
     assert probe.max_lag < MAX_LAG, f"loop was {probe.max_lag * 1000:.1f} ms late"
 
 
