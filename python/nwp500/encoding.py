@@ -6,13 +6,16 @@ calls) and TOU periods (``build_tou_period``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
-from numbers import Real
+from typing import TYPE_CHECKING
 
 from ._core import fahrenheit_to_half_celsius
 from .exceptions import ParameterValidationError, RangeValidationError
 from .models.schedule import _WEEK_BITS, decode_reservation_hex, decode_week_bitfield
 from .unit_system import get_unit_system
+
+if TYPE_CHECKING:  # annotations only (never evaluated): import nwp500 does not load decimal
+    from decimal import Decimal
+    from numbers import Real
 
 __all__ = [
     "WEEKDAY_ORDER",

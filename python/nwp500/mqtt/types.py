@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from enum import IntEnum
 from typing import Any
 
@@ -13,11 +13,9 @@ __all__ = ["QoS", "to_awscrt_qos", "from_awscrt_qos"]
 # its QoS type is loaded here, at import, so the converters below never import anything when
 # called, inside an event loop or not.
 def _load_awscrt_mqtt() -> Any:
-    if importlib.util.find_spec("awscrt") is None:
-        return None
     try:
         return importlib.import_module("awscrt.mqtt")
-    except ImportError:  # a broken install: the converters say so when used
+    except ImportError:  # not installed, or a broken install: the converters say so when used
         return None
 
 
