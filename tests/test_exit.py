@@ -278,3 +278,41 @@ def test_garbage_collected_reconnecting_client_stops_trying(broker):
     while time.monotonic() < deadline:
         assert broker.count_connections(client_id) == 0, "a collected client reconnected"
         time.sleep(0.05)
+
+
+def test_a_disconnected_client_with_typed_subscriptions_goes_without_the_collector(broker):
+    """The typed subscribe_* helpers put wrappers into the client's own callback table; a
+    wrapper that held the client strongly made a cycle, so a dropped client (and its loop
+    bridge's socket pair) waited for the garbage collector. With the collector off, ``del``
+    alone must free the client and its descriptors."""
+    from types import SimpleNamespace
+
+    device = SimpleNamespace(device_info=SimpleNamespace(device_type=52, mac_address="04786332fca0",
+                                                         additional_value="x"))
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def main():
+        warm = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))  # the shared runtime
+        del warm
+        before = fds()
+        client = NavienMqttClient(DuckAuth(), config=fast_config(broker.url))
+        await asyncio.wait_for(client.connect(), 10)
+        for subscribe in (client.subscribe_device_status, client.subscribe_device_feature,
+                          client.subscribe_reservation_response, client.subscribe_energy_usage):
+            # A packet id, or 0 where the topic is already subscribed (status and feature share one).
+            assert await asyncio.wait_for(subscribe(device, lambda parsed: None), 10) >= 0
+        del subscribe  # a bound method: it holds the client
+        assert fds() > before
+        await asyncio.wait_for(client.disconnect(), 10)
+        ref = weakref.ref(client)
+        del client
+        assert ref() is None, f"still referenced by {[type(r).__name__ for r in gc.get_referrers(ref())]}"
+        await _wait_for(lambda: fds() <= before, 5, "the client's descriptors closed")
+
+    gc.disable()
+    try:
+        asyncio.run(main())
+    finally:
+        gc.enable()

@@ -108,10 +108,15 @@ class DeviceSubscriptionsMixin:
         """Parsed statuses: ``callback(DeviceStatus)``; also emits ``status_received`` and the
         per-device change events (``temperature_changed``, ``heating_started``, ...)."""
         mac = _address(device)[1]
+        # The wrapper lives in the client's own callback table: holding the client strongly
+        # would make a cycle, and a dropped client (with its bridge socket pair) would wait
+        # for the garbage collector instead of going at once.
+        client = weakref.ref(self)
 
         def on_message(topic: str, message: dict[str, Any]) -> None:
+            owner = client()
             data = get_response_data(message, "status")
-            if not data:
+            if owner is None or not data:
                 return  # our own request echoed back, or another kind of reply
             try:
                 status = DeviceStatus.model_validate(data)
@@ -119,9 +124,9 @@ class DeviceSubscriptionsMixin:
                 _logger.warning("Skipping malformed status: %s", exc)
                 return
             status.mac_address = mac
-            self._deliver_event("status_received", StatusReceivedEvent(device_mac=mac, status=status))
-            for name, event in self._tracker.update(mac, status):
-                self._deliver_event(name, event)
+            owner._deliver_event("status_received", StatusReceivedEvent(device_mac=mac, status=status))
+            for name, event in owner._tracker.update(mac, status):
+                owner._deliver_event(name, event)
             _call(callback, status)
 
         return await self._subscribe_wrapped(self._device_filter(device), "status", callback, on_message)
@@ -166,10 +171,12 @@ class DeviceSubscriptionsMixin:
         caches the feature: its flags gate the control commands (``DeviceCapabilityError``)
         and its limits check ``set_dhw_temperature``."""
         mac = _address(device)[1]
+        client = weakref.ref(self)  # no cycle through the callback table (see above)
 
         def on_message(topic: str, message: dict[str, Any]) -> None:
+            owner = client()
             data = get_response_data(message, "feature")
-            if not data:
+            if owner is None or not data:
                 return
             try:
                 feature = DeviceFeature.model_validate(data)
@@ -177,8 +184,8 @@ class DeviceSubscriptionsMixin:
                 _logger.warning("Skipping malformed feature: %s", exc)
                 return
             feature.mac_address = mac
-            self._gate.remember(mac, feature, data)
-            self._deliver_event("feature_received", FeatureReceivedEvent(device_mac=mac, feature=feature))
+            owner._gate.remember(mac, feature, data)
+            owner._deliver_event("feature_received", FeatureReceivedEvent(device_mac=mac, feature=feature))
             _call(callback, feature)
 
         return await self._subscribe_wrapped(self._device_filter(device), "feature", callback, on_message)
