@@ -22,6 +22,11 @@
 //! The bindings keep only Python objects: the callbacks per topic filter (`Handlers` in
 //! `python::client`) and the futures awaiting a completion. A callback comes off when its
 //! SUBSCRIBE fails or the session reports the subscription lost.
+//!
+//! Answers follow the state they report: the session updates its own view (subscriptions,
+//! queue) before it answers the request (`session::Reply`), because the bindings' reply pushes
+//! the answer onto the loop bridge at once and the woken caller may read that view next. One
+//! runtime thread (`python::runtime`) drives every session and link.
 
 pub mod backoff;
 pub mod cloud;
