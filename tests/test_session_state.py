@@ -22,7 +22,8 @@ import pytest
 
 from helpers import DuckAuth, EventRecorder, PahoObserver, fast_config, run
 from nwp500 import NavienMqttClient
-from nwp500.exceptions import ConnectionDropError, MqttSubscriptionError
+from nwp500.exceptions import (ConnectionDropError, MqttNotConnectedError, MqttPublishError,
+                               MqttSubscriptionError)
 from support import Mosquitto
 
 
@@ -340,6 +341,61 @@ def test_a_typed_subscription_lost_on_restore_can_be_made_again(broker, fault_pr
         assert client._subscription_manager.subscriptions == {}
         assert await client.subscribe_reservation_response(device, callback) > 0
         assert len(client._subscription_manager.subscriptions) == 1
+        await client.disconnect()
+
+    run(scenario(), 60)
+
+
+# ---------------------------------------------------------------- answers follow the state
+
+
+def test_a_request_failed_by_a_drop_finds_the_drop_already_recorded(broker, fault_proxy, mqtt5):
+    """With the queue disabled a publish in flight fails with the drop. When its caller wakes,
+    the client must already say it is reconnecting and the drop must be in the diagnostics:
+    the session answers after it has taken the drop in, not before."""
+    proxy = fault_proxy()
+
+    async def scenario():
+        client = NavienMqttClient(DuckAuth(), config=fast_config(proxy.url, enable_command_queue=False,
+                                                                 mqtt5=mqtt5))
+        rec = EventRecorder(client)
+        await client.connect()
+        seen = []
+        for _ in range(5):  # the order must hold every time, not once
+            proxy.trip("down", "PUBACK", "fin")
+            with pytest.raises(MqttPublishError, match="connection lost"):
+                await client.publish(f"t/{client.client_id}", {"n": 1})
+            seen.append((client.is_connected, client.is_reconnecting,
+                         client.diagnostics.get_metrics().total_connection_drops))
+            await rec.wait_count("connection_resumed", len(seen), 20)
+        assert seen == [(False, True, n) for n in range(1, 6)], seen
+        await client.disconnect()
+
+    run(scenario(), 90)
+
+
+def test_a_connect_answered_by_a_give_up_finds_reconnecting_over(broker, fault_proxy, mqtt5):
+    """The account refuses the credentials on a deep reconnect attempt: reconnecting stops,
+    and a connect() that was waiting for that attempt is told why -- by then the client no
+    longer says it is reconnecting, and no attempt is scheduled."""
+    from nwp500.exceptions import InvalidCredentialsError
+
+    proxy = fault_proxy()
+    auth = DuckAuth(refresh_error=RuntimeError("refresh failed"))
+
+    async def scenario():
+        client = NavienMqttClient(auth, config=fast_config(
+            proxy.url, deep_reconnect_threshold=1, initial_reconnect_delay=0.5, max_reconnect_delay=0.5,
+            mqtt5=mqtt5))
+        rec = EventRecorder(client)
+        await client.connect()
+        auth.reauth_error = InvalidCredentialsError("the account refused the password")
+        proxy.close_all()
+        await rec.wait_count("connection_interrupted", 1, 10)
+        with pytest.raises(InvalidCredentialsError):
+            await asyncio.wait_for(client.connect(), 10)  # waits for attempt 1: deep, refused
+        assert (client.is_connected, client.is_reconnecting, client.next_reconnect_in) == (False, False, None)
+        await rec.wait_count("reconnection_failed", 1, 5)
         await client.disconnect()
 
     run(scenario(), 60)

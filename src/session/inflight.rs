@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::wire::Refusal;
-use super::{OpError, Outbound, PublishOutcome, Reply};
+use super::{Answer, OpError, Outbound, PublishOutcome, Reply};
 
 pub(crate) struct PendingPublish {
     pub queued_at: Instant,
@@ -320,15 +320,13 @@ impl Inflight {
 
     /// The link is gone: hands back every unacknowledged publish that was not withdrawn, oldest
     /// first, and fails pending (un)subscribes with `error`.
-    pub fn abandon(&mut self, error: &OpError) -> Vec<PendingPublish> {
+    pub fn abandon(&mut self, error: &OpError, answers: &mut Vec<Answer>) -> Vec<PendingPublish> {
         self.deadlines.clear();
         for s in self.subscribes.drain() {
-            for reply in s.replies {
-                let _ = reply.send(Err(error.clone()));
-            }
+            answers.extend(s.replies.into_iter().map(|reply| reply.later(Err(error.clone()))));
         }
         for u in self.unsubscribes.drain() {
-            complete(u.reply, Err(error.clone()));
+            answers.extend(u.reply.map(|reply| reply.later(Err(error.clone()))));
         }
         self.publishes.drain().into_iter().filter(|p| !p.withdrawn).collect()
     }
@@ -376,9 +374,12 @@ mod tests {
         f.publish_sent(2);
         let (s, mut rs) = Reply::channel();
         f.submitted_subscribe("a/#".into(), Some(s), None);
-        let publishes = f.abandon(&OpError::NotConnected);
+        let mut answers = Vec::new();
+        let publishes = f.abandon(&OpError::NotConnected, &mut answers);
         let order: Vec<u8> = publishes.iter().map(|p| p.message.payload[0]).collect();
         assert_eq!(order, [1, 2, 3]);
+        assert!(rs.try_recv().is_err(), "answered before the session was done with the drop");
+        answers.into_iter().for_each(Answer::deliver);
         assert_eq!(rs.try_recv().unwrap(), Err(OpError::NotConnected));
     }
 
@@ -403,7 +404,7 @@ mod tests {
         assert!(matches!(ra.try_recv().unwrap(), Err(OpError::TimedOut { what: "publish", .. })));
         f.publish_sent(1); // ids still line up after the withdrawal
         f.publish_sent(2);
-        let left: Vec<u8> = f.abandon(&OpError::NotConnected).iter().map(|p| p.message.payload[0]).collect();
+        let left: Vec<u8> = f.abandon(&OpError::NotConnected, &mut Vec::new()).iter().map(|p| p.message.payload[0]).collect();
         assert_eq!(left, [2]);
     }
 

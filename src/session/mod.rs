@@ -141,7 +141,7 @@ pub enum PublishOutcome {
     Queued,
 }
 
-pub use reply::Reply;
+pub use reply::{Answer, Reply};
 
 /// A message to send, as the offline queue keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,6 +43,23 @@ impl<T> Reply<T> {
     }
 }
 
+impl<T: Send + 'static> Reply<T> {
+    /// The answer decided now, to be delivered once the state it reports is in place.
+    pub fn later(self, result: Result<T, OpError>) -> Answer {
+        Answer(Box::new(move || self.send(result)))
+    }
+}
+
+/// An answer held back until the session has updated what it reports (a caller woken by it
+/// may read that state at once). Dropped undelivered, its reply is answered as abandoned.
+pub struct Answer(Box<dyn FnOnce() + Send>);
+
+impl Answer {
+    pub fn deliver(self) {
+        (self.0)()
+    }
+}
+
 impl<T> Drop for Reply<T> {
     fn drop(&mut self) {
         if let Some(To::Call(f)) = self.0.take() {
@@ -76,6 +93,18 @@ mod tests {
     fn a_function_reply_dropped_unanswered_is_called_with_none() {
         let (reply, seen) = recorder();
         drop(reply);
+        assert_eq!(*seen.lock().unwrap(), vec![None]);
+    }
+
+    #[test]
+    fn a_held_answer_arrives_when_delivered_and_abandons_when_dropped() {
+        let (reply, seen) = recorder();
+        let answer = reply.later(Ok(3));
+        assert!(seen.lock().unwrap().is_empty());
+        answer.deliver();
+        assert_eq!(*seen.lock().unwrap(), vec![Some(Ok(3))]);
+        let (reply, seen) = recorder();
+        drop(reply.later(Ok(4)));
         assert_eq!(*seen.lock().unwrap(), vec![None]);
     }
 

@@ -399,7 +399,16 @@ impl MqttClientCore {
     /// a reply it drops unanswered arrives as abandoned).
     fn reply<T: Send + 'static>(&self, id: u64, wrap: fn(Result<T, OpError>) -> Completion) -> Reply<T> {
         let bridge = self.bridge.clone();
-        Reply::call(move |answer| bridge.complete(id, answer.map_or(Completion::Abandoned, wrap)))
+        Reply::call(move |answer| {
+            let completion = match answer {
+                Some(result) => wrap(result),
+                // Dropped while the session task unwinds from a panic: a bug, and the caller
+                // must hear it as one, even before the session's crash note is written.
+                None if std::thread::panicking() => Completion::Internal("the session task failed (a panic)".into()),
+                None => Completion::Abandoned,
+            };
+            bridge.complete(id, completion)
+        })
     }
 
     /// Waits on the runtime for `outcome` and hands the result to the loop thread.

@@ -31,15 +31,11 @@ impl Authority {
         if let Err(error) = self.restore(&mut link).await {
             self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection lost while restoring the session: {error}"));
             link.close(false).await;
-            self.after_link_closed(OpError::Dropped(error.clone()));
+            self.after_link_closed(OpError::Dropped(error.clone())).into_iter().for_each(Answer::deliver);
             return Err(error);
         }
         self.shared.connected.store(true, Ordering::Release);
         self.shared.reconnecting.store(false, Ordering::Release);
-        let info = ConnectInfo { session_present };
-        for reply in self.waiting_connects.drain(..) {
-            let _ = reply.send(Ok(info));
-        }
         let event_type = match recovered {
             None => "connected",
             Some(true) => "deep_reconnected",
@@ -54,6 +50,11 @@ impl Authority {
                 self.log(LogLevel::Info, TARGET_RECONNECT, format!("{kind} reconnection successful after {} attempt(s)", self.attempts));
                 self.sink.deliver(SessionEvent::Resumed { return_code: 0, session_present, deep, attempt: self.attempts });
             }
+        }
+        // Answered last, so a woken connect() finds the connection recorded too.
+        let info = ConnectInfo { session_present };
+        for reply in self.waiting_connects.drain(..) {
+            reply.send(Ok(info));
         }
         Ok(Phase::Live(link))
     }
@@ -145,9 +146,10 @@ impl Authority {
                     }
                     Some(Command::Disconnect { reply }) => {
                         link.close(true).await;
-                        self.after_link_closed(OpError::Cancelled);
+                        let answers = self.after_link_closed(OpError::Cancelled);
                         self.diag().record_disconnect();
                         self.log(LogLevel::Info, TARGET_CLIENT, "Disconnected successfully".into());
+                        answers.into_iter().for_each(Answer::deliver);
                         let _ = reply.send(());
                         return Phase::Idle;
                     }
@@ -282,23 +284,21 @@ impl Authority {
 
     /// Returns unacknowledged publishes to the front of the queue (their callers get 0, as for
     /// any queued publish) or, with the queue disabled, fails them. A message the link has now
-    /// dropped on too often while it was in flight is failed instead of replayed.
-    fn after_link_closed(&mut self, error: OpError) {
+    /// dropped on too often while it was in flight is failed instead of replayed. The answers
+    /// to every pending request come back to the caller, to be delivered once the rest of the
+    /// state (reconnecting, the drop record) reports the drop too.
+    #[must_use]
+    fn after_link_closed(&mut self, error: OpError) -> Vec<Answer> {
         self.shared.connected.store(false, Ordering::Release);
-        let publishes = self.inflight.abandon(&error);
+        let mut answers = Vec::new();
+        let publishes = self.inflight.abandon(&error, &mut answers);
         self.subscriptions.link_closed();
         self.publish_tracked();
-        if publishes.is_empty() {
-            return;
-        }
         if !self.settings.enable_command_queue {
-            for p in publishes {
-                complete(p.reply, Err(error.clone()));
-            }
-            return;
+            answers.extend(publishes.into_iter().filter_map(|p| p.reply.map(|r| r.later(Err(error.clone())))));
+            return answers;
         }
         let mut entries = Vec::with_capacity(publishes.len());
-        let mut queued = Vec::with_capacity(publishes.len());
         for mut p in publishes {
             if p.sent {
                 p.message.drops_in_flight = p.message.drops_in_flight.saturating_add(1);
@@ -312,25 +312,28 @@ impl Authority {
                 );
                 self.log(LogLevel::Error, TARGET_QUEUE, why.clone());
                 self.shared.poisoned.fetch_add(1, Ordering::AcqRel);
-                complete(p.reply, Err(OpError::Poisoned(why)));
+                answers.extend(p.reply.map(|r| r.later(Err(OpError::Poisoned(why)))));
                 continue;
             }
-            queued.push(p.reply);
+            answers.extend(p.reply.map(|r| r.later(Ok(PublishOutcome::Queued))));
             entries.push((p.queued_at, p.message));
         }
-        let overflow = self.shared.queue().restore_front(entries);
-        if !overflow.is_empty() {
-            self.log(LogLevel::Warning, TARGET_QUEUE, format!("Command queue full, dropped {} newest command(s)", overflow.len()));
+        if !entries.is_empty() {
+            // Over the limit, the newest queued commands go (counted as dropped), as for any
+            // publish queued into a full queue.
+            let overflow = self.shared.queue().restore_front(entries);
+            if !overflow.is_empty() {
+                self.log(LogLevel::Warning, TARGET_QUEUE, format!("Command queue full, dropped {} newest command(s)", overflow.len()));
+            }
         }
-        // Told only now, so a caller woken by it finds its message in the queue count.
-        for reply in queued {
-            complete(reply, Ok(PublishOutcome::Queued));
-        }
+        answers
     }
 
     async fn dropped(&mut self, link: Link, error: DropError) -> Phase {
         link.close(false).await;
-        self.after_link_closed(OpError::Dropped(error.clone()));
+        let answers = self.after_link_closed(OpError::Dropped(error.clone()));
+        // Reconnecting from this moment: a caller whose request failed with the drop reads so.
+        self.shared.reconnecting.store(self.settings.auto_reconnect, Ordering::Release);
         self.log(LogLevel::Warning, TARGET_CLIENT, format!("Connection interrupted: {error}"));
         self.force_deep |= error.cause == DropCause::CredentialsExpired;
         self.diag().record_drop(DropInput {
@@ -350,6 +353,7 @@ impl Authority {
             active_subscriptions: self.subscriptions.len(),
             queued_commands: self.shared.queued(),
         });
+        answers.into_iter().for_each(Answer::deliver);
         if self.settings.auto_reconnect {
             Phase::Reconnecting
         } else {

@@ -256,10 +256,8 @@ impl Authority {
         loop {
             let policy = self.settings.policy.clone();
             if policy.exhausted(self.attempts) {
-                return self.give_up(format!(
-                    "Failed to reconnect after {} attempts. Manual reconnection required.",
-                    self.attempts
-                ));
+                let message = format!("Failed to reconnect after {} attempts. Manual reconnection required.", self.attempts);
+                return self.give_up(message, OpError::NotConnected);
             }
             let attempt = self.attempts + 1;
             self.set_attempts(attempt);
@@ -307,8 +305,8 @@ impl Authority {
                     Err(drop) => AttemptError::Transport(drop),
                 },
                 Interrupt::Done(Err(AttemptError::Credentials(CredentialError::Invalid(m)))) => {
-                    self.fail_waiting_connects(OpError::Credentials(CredentialError::Invalid(m.clone())));
-                    return self.give_up(format!("Reconnection stopped: the account refused the credentials ({m})"));
+                    let message = format!("Reconnection stopped: the account refused the credentials ({m})");
+                    return self.give_up(message, OpError::Credentials(CredentialError::Invalid(m)));
                 }
                 Interrupt::Done(Err(e)) => e,
             };
@@ -325,16 +323,25 @@ impl Authority {
         }
     }
 
+    /// Leaving the reconnecting phase: the flags say so before anyone waiting is answered.
+    fn not_reconnecting(&mut self) {
+        self.shared.reconnecting.store(false, Ordering::Release);
+        self.shared.set_next_attempt(None);
+    }
+
     fn stop_reconnecting(&mut self, reply: oneshot::Sender<()>) -> Phase {
+        self.not_reconnecting();
         self.fail_waiting_connects(OpError::Cancelled);
         let _ = reply.send(());
         Phase::Idle
     }
 
-    fn give_up(&mut self, message: String) -> Phase {
+    /// `waiting` is what the callers of `connect()` still waiting are told.
+    fn give_up(&mut self, message: String, waiting: OpError) -> Phase {
         self.log(LogLevel::Error, TARGET_RECONNECT, message);
-        self.fail_waiting_connects(OpError::NotConnected);
+        self.not_reconnecting();
         self.sink.deliver(SessionEvent::ReconnectionFailed { attempts: self.attempts });
+        self.fail_waiting_connects(waiting);
         Phase::Idle
     }
 }
