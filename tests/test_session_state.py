@@ -276,9 +276,11 @@ async def _refused_by_announced_limit(client, rec: EventRecorder, broker) -> Non
     """MQTT 5: the server announces its limit in CONNACK, so an oversized message is refused
     before the link (the caller's ValueError names the limit) and one that waited in the
     offline queue is given up and counted at the flush; the link never drops."""
+    published = client.diagnostics.get_metrics().messages_published
     with pytest.raises(ValueError, match="at most 4000"):
         await client.publish("t/poison", b"p" * 8000)
     assert client.is_connected and client.diagnostics.get_metrics().total_connection_drops == 0
+    assert client.diagnostics.get_metrics().messages_published == published  # nothing was sent
     await client.disconnect()
     assert await client.publish("t/poison", b"p" * 8000) == 0  # queued while offline
     assert await client.publish("t/fine", b"queued") == 0

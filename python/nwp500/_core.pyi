@@ -113,8 +113,9 @@ class MqttClientCore:
         """Commands dropped from a full offline queue since the client was made."""
     @property
     def failed_commands_count(self) -> int:
-        """Queued commands given up because the connection kept dropping while they were in
-        flight (a message the server closes the link on)."""
+        """Queued commands given up: the connection kept dropping while they were in flight
+        (a message the server closes the link on), or, over MQTT 5, they are larger than the
+        maximum packet size the server announced."""
     def clear_command_queue(self) -> int:
         """Empty the offline queue; returns how many commands were removed."""
     def _reset_reconnect(self) -> None: ...

@@ -151,7 +151,8 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
 
         Raises:
             ValueError: ``topic`` holds a wildcard or is empty, or the payload is over AWS
-                IoT's 128 KiB; nothing is sent or queued.
+                IoT's 128 KiB, or (MQTT 5) the message is over the maximum packet size the
+                server announced; nothing is sent or queued.
             MqttNotConnectedError: offline with the command queue disabled.
             TimeoutError: no PUBACK within ``config.operation_timeout``; the message is
                 withdrawn and will not be replayed.

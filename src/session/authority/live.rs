@@ -111,6 +111,10 @@ impl Authority {
                 return Ok(());
             }
         }
+        if reply.is_some() {
+            // A caller's publish on a live link (a queued one was counted when it was queued).
+            self.diag().record_publish(false);
+        }
         let Outbound { topic, payload, qos, .. } = message.clone();
         self.inflight.submitted_publish(queued_at, message, reply, timeout);
         link.client.publish(topic, qos, payload).await.map_err(|_| link_gone())
@@ -180,7 +184,6 @@ impl Authority {
     async fn live_command(&mut self, link: &Link, cmd: Command) -> Result<(), DropError> {
         match cmd {
             Command::Publish { message, reply, timeout } => {
-                self.diag().record_publish(false);
                 self.submit_publish(link, Instant::now(), message, Some(reply), Some(timeout)).await
             }
             Command::Subscribe { topic, qos, reply, timeout } => {
