@@ -45,18 +45,15 @@ impl<T> OfflineQueue<T> {
     }
 
     /// Puts entries that were taken out but not delivered back at the front, in their order,
-    /// keeping their original enqueue time. Entries beyond capacity are the newest and are dropped
-    /// from the back; they are returned so the caller can report them.
-    pub fn restore_front(&mut self, entries: Vec<(Instant, T)>) -> Vec<T> {
+    /// keeping their original enqueue time. They are older than anything queued since, so when
+    /// they do not all fit the oldest of them go, as for `push`: the queue keeps the newest.
+    /// Returns the entries that did not fit (a prefix of `entries`, in order), counted as drops.
+    pub fn restore_front(&mut self, mut entries: Vec<(Instant, T)>) -> Vec<T> {
+        let room = self.capacity.saturating_sub(self.items.len());
+        let overflow: Vec<T> = entries.drain(..entries.len().saturating_sub(room)).map(|(_, item)| item).collect();
+        self.dropped_total += overflow.len() as u64;
         for entry in entries.into_iter().rev() {
             self.items.push_front(entry);
-        }
-        let mut overflow = Vec::new();
-        while self.items.len() > self.capacity {
-            if let Some((_, item)) = self.items.pop_back() {
-                self.dropped_total += 1;
-                overflow.push(item);
-            }
         }
         overflow
     }
@@ -145,15 +142,27 @@ mod tests {
     }
 
     #[test]
-    fn restore_front_keeps_order_and_trims_the_newest() {
+    fn restore_front_keeps_order_and_drops_the_oldest_restored() {
         let mut q = OfflineQueue::new(3, None);
         let t = Instant::now();
         q.push_at(t, 3);
         q.push_at(t, 4);
         let overflow = q.restore_front(vec![(t, 1), (t, 2)]);
-        assert_eq!(overflow, [4]);
+        assert_eq!(overflow, [1]);
+        assert_eq!(q.dropped_total(), 1);
         let got: Vec<i32> = std::iter::from_fn(|| q.pop_fresh(t, |_, _| {}).map(|(_, v)| v)).collect();
-        assert_eq!(got, [1, 2, 3]);
+        assert_eq!(got, [2, 3, 4]);
+    }
+
+    #[test]
+    fn restore_front_into_a_full_queue_drops_every_restored_entry() {
+        let mut q = OfflineQueue::new(2, None);
+        let t = Instant::now();
+        q.push_at(t, 3);
+        q.push_at(t, 4);
+        assert_eq!(q.restore_front(vec![(t, 1), (t, 2)]), [1, 2]);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.restore_front(Vec::new()), Vec::<i32>::new());
     }
 
     #[test]

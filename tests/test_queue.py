@@ -13,7 +13,7 @@ import json
 import pytest
 
 from helpers import DuckAuth, EventRecorder, PahoObserver, fast_config, run
-from nwp500 import MqttNotConnectedError, NavienMqttClient
+from nwp500 import MqttNotConnectedError, MqttPublishError, NavienMqttClient
 
 SENTINEL = 999
 
@@ -87,6 +87,43 @@ def test_overflow_while_disconnected_flushes_newest_after_resubscribe(fault_prox
         # 'connection_resumed' comes after the resubscription and the flush.
         assert at_resume == [(0, {topic: 1})]
         assert client.dropped_commands_count == 7
+
+    run(scenario(), timeout=60)
+
+
+def test_a_drop_returning_more_than_the_queue_holds_fails_the_oldest(fault_proxy, mqtt5) -> None:
+    """Six publishes are in flight when the link drops and the queue holds three: the three
+    oldest fail (their callers are not told "queued"), the three newest are queued, counted
+    and delivered after the reconnect. The queue keeps the newest, as when it fills offline."""
+    proxy = fault_proxy()
+
+    async def scenario() -> None:
+        client = NavienMqttClient(DuckAuth(), config=fast_config(
+            proxy.url, mqtt5=mqtt5, max_queued_commands=3, operation_timeout=30.0, keep_alive_secs=10))
+        rec = EventRecorder(client)
+        topic = f"test/{client.client_id}/overflow"
+        await client.connect()
+        try:
+            await client.subscribe(topic, rec.message_callback(), qos=1)
+            await asyncio.to_thread(proxy.blackhole)  # no PUBACK can come back
+            pending = [asyncio.ensure_future(client.publish(topic, {"n": n})) for n in range(1, 7)]
+            # rumqttc writes requests in order: once this QoS 0 publish is written, so are the six.
+            assert await client.publish(f"test/{client.client_id}/mark", {}, qos=0) == 0
+            assert not any(p.done() for p in pending)
+            await asyncio.to_thread(proxy.reset_all)
+            results = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 10)
+            for result in results[:3]:
+                assert isinstance(result, MqttPublishError), results
+                assert "command queue is full" in str(result)
+            assert results[3:] == [0, 0, 0], results
+            assert (client.queued_commands_count, client.dropped_commands_count) == (3, 3)
+            await asyncio.to_thread(proxy.resume)
+            await rec.wait_count("connection_resumed", 1, 20)
+            await client.publish(topic, {"n": SENTINEL})
+            await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+        finally:
+            await client.disconnect()
+        assert _numbers(rec) == [4, 5, 6, SENTINEL]
 
     run(scenario(), timeout=60)
 

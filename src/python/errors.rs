@@ -69,7 +69,7 @@ pub fn op_error(py: Python<'_>, op: Op, error: &OpError) -> PyErr {
         OpError::Cancelled => nwp_error(py, "MqttConnectionError", "Operation cancelled: the client was disconnected", None),
         OpError::Invalid(m) => PyValueError::new_err(m.clone()),
         OpError::TimedOut { .. } => PyTimeoutError::new_err(error.to_string()),
-        OpError::Poisoned(m) => nwp_error(py, "MqttPublishError", m, None),
+        OpError::GivenUp(m) => nwp_error(py, "MqttPublishError", m, None),
     }
 }
 

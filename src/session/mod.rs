@@ -111,9 +111,10 @@ pub enum OpError {
     Invalid(String),
     /// No answer within the caller's deadline; the request was withdrawn.
     TimedOut { what: &'static str, after: Duration },
-    /// A message the link dropped on while it was in flight, on several links in a row: the
-    /// server closes the connection on it, so it is given up instead of replayed forever.
-    Poisoned(String),
+    /// A message the session gave up: the link dropped on it while it was in flight on several
+    /// links in a row (the server closes the connection on it, so it is not replayed forever),
+    /// or a drop returned it to a command queue with no room left.
+    GivenUp(String),
 }
 
 impl std::fmt::Display for OpError {
@@ -122,7 +123,7 @@ impl std::fmt::Display for OpError {
             OpError::NotConnected => write!(f, "Not connected to MQTT broker"),
             OpError::Dropped(e) | OpError::Connect(e) => write!(f, "{e}"),
             OpError::Credentials(e) => write!(f, "{e}"),
-            OpError::Rejected(m) | OpError::Invalid(m) | OpError::Poisoned(m) => write!(f, "{m}"),
+            OpError::Rejected(m) | OpError::Invalid(m) | OpError::GivenUp(m) => write!(f, "{m}"),
             OpError::Cancelled => write!(f, "operation cancelled by disconnect"),
             OpError::TimedOut { what, after } => write!(f, "{what} not acknowledged within {:.1} s", after.as_secs_f64()),
         }

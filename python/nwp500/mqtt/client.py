@@ -149,11 +149,18 @@ class NavienMqttClient(MqttClientCore, DeviceControlMixin, DeviceSubscriptionsMi
         A queued message the connection drops on three times in a row while it is in flight
         is given up (logged, and counted in ``failed_commands_count``).
 
+        A publish awaiting its PUBACK when the link drops goes back to the queue and its
+        caller gets 0; if the queue has no room left, the oldest such publishes are dropped
+        (counted in ``dropped_commands_count``) and their callers get ``MqttPublishError``.
+
         Raises:
             ValueError: ``topic`` holds a wildcard or is empty, or the payload is over AWS
                 IoT's 128 KiB, or (MQTT 5) the message is over the maximum packet size the
                 server announced; nothing is sent or queued.
             MqttNotConnectedError: offline with the command queue disabled.
+            MqttPublishError: the link dropped before the PUBACK and the message could not
+                be queued again (the queue is disabled or full, or the message was given up
+                after repeated drops).
             TimeoutError: no PUBACK within ``config.operation_timeout``; the message is
                 withdrawn and will not be replayed.
         """

@@ -286,7 +286,8 @@ impl Authority {
     }
 
     /// Returns unacknowledged publishes to the front of the queue (their callers get 0, as for
-    /// any queued publish) or, with the queue disabled, fails them. A message the link has now
+    /// any queued publish; those the queue has no room for are failed) or, with the queue
+    /// disabled, fails them. A message the link has now
     /// dropped on too often while it was in flight is failed instead of replayed. The answers
     /// to every pending request come back to the caller, to be delivered once the rest of the
     /// state (reconnecting, the drop record) reports the drop too.
@@ -302,6 +303,7 @@ impl Authority {
             return answers;
         }
         let mut entries = Vec::with_capacity(publishes.len());
+        let mut replies = Vec::with_capacity(publishes.len());
         for mut p in publishes {
             if p.sent {
                 p.message.drops_in_flight = p.message.drops_in_flight.saturating_add(1);
@@ -315,19 +317,33 @@ impl Authority {
                 );
                 self.log(LogLevel::Error, TARGET_QUEUE, why.clone());
                 self.shared.poisoned.fetch_add(1, Ordering::AcqRel);
-                answers.extend(p.reply.map(|r| r.later(Err(OpError::Poisoned(why)))));
+                answers.extend(p.reply.map(|r| r.later(Err(OpError::GivenUp(why)))));
                 continue;
             }
-            answers.extend(p.reply.map(|r| r.later(Ok(PublishOutcome::Queued))));
             entries.push((p.queued_at, p.message));
+            replies.push(p.reply);
         }
-        if !entries.is_empty() {
-            // Over the limit, the newest queued commands go (counted as dropped), as for any
-            // publish queued into a full queue.
-            let overflow = self.shared.queue().restore_front(entries);
-            if !overflow.is_empty() {
-                self.log(LogLevel::Warning, TARGET_QUEUE, format!("Command queue full, dropped {} newest command(s)", overflow.len()));
-            }
+        // The returned messages are older than anything queued while they were in flight; if
+        // the queue has no room for them all, the oldest go (the queue keeps the newest) and
+        // their callers learn it now instead of being told "queued".
+        let overflow = self.shared.queue().restore_front(entries);
+        if !overflow.is_empty() {
+            self.log(
+                LogLevel::Warning,
+                TARGET_QUEUE,
+                format!("Command queue full, dropped {} oldest command(s) returned by the drop", overflow.len()),
+            );
+        }
+        for (i, reply) in replies.into_iter().enumerate() {
+            let outcome = match overflow.get(i) {
+                Some(message) => Err(OpError::GivenUp(format!(
+                    "The connection dropped before the broker acknowledged the message to '{}', and the command queue \
+                     is full: it was dropped (counted in dropped_commands_count)",
+                    crate::redact::topic(&message.topic)
+                ))),
+                None => Ok(PublishOutcome::Queued),
+            };
+            answers.extend(reply.map(|r| r.later(outcome)));
         }
         answers
     }
