@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -41,6 +43,47 @@ def test_a_panic_is_an_internal_nwp500_error(place):
         assert isinstance(info.value, Exception)
 
     run(main(), 20)
+
+
+_NO_DESCRIPTORS_LEFT = r"""
+import os, resource, sys
+sys.path.insert(0, sys.argv[1])
+from helpers import DuckAuth
+from nwp500 import NavienMqttClient
+from nwp500.exceptions import Nwp500Error
+
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+held = []
+while True:
+    try:
+        held.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError:
+        break
+try:
+    NavienMqttClient(DuckAuth())
+except Nwp500Error as e:
+    print("refused:", e)
+else:
+    print("constructed with no descriptor left")
+for fd in held:
+    os.close(fd)
+client = NavienMqttClient(DuckAuth())  # the next start is tried afresh
+print("constructed:", client.client_id.startswith("navien-client-"))
+"""
+
+
+def test_a_runtime_that_cannot_start_is_an_nwp500_error_and_is_retried(tmp_path):
+    """The first client of a process starts the I/O runtime. With no descriptor left for its
+    epoll instance that is an ``Nwp500Error`` naming why (not pyo3's PanicException), and the
+    failure is not kept: the next client, with descriptors back, starts it."""
+    script = tmp_path / "no_fds.py"
+    script.write_text(_NO_DESCRIPTORS_LEFT)
+    done = subprocess.run([sys.executable, str(script), os.path.dirname(__file__)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("refused: cannot start nwp500's I/O thread"), done.stdout
+    assert lines[1] == "constructed: True", done.stdout
 
 
 @pytest.mark.parametrize("issued_at", [

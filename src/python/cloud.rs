@@ -75,8 +75,9 @@ fn run<'py>(
     reader: &Py<BridgeReader>,
     work: impl std::future::Future<Output = Result<Value, CloudError>> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let runtime = super::runtime::handle(py)?;
     let (id, future) = BridgeReader::new_future(reader.bind(py))?;
-    BridgeReader::settle_later(bridge, id, async move { settle_json(work.await) });
+    BridgeReader::settle_later(runtime, bridge, id, async move { settle_json(work.await) });
     Ok(future)
 }
 

@@ -167,7 +167,7 @@ impl DiagnosticsCore {
     /// Starts (or restarts with new settings) the host-signal sampler for `endpoint`; returns
     /// the signals this host cannot give, each with its reason.
     #[pyo3(signature = (interval, endpoint, journal=true))]
-    fn start_host_monitor(&self, interval: f64, endpoint: &str, journal: bool) -> PyResult<Vec<String>> {
+    fn start_host_monitor(&self, py: Python<'_>, interval: f64, endpoint: &str, journal: bool) -> PyResult<Vec<String>> {
         if !(interval.is_finite() && (0.5..=86_400.0).contains(&interval)) {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "interval must be between 0.5 and 86400 seconds, got {interval}"
@@ -176,7 +176,7 @@ impl DiagnosticsCore {
         let parsed = Endpoint::parse(endpoint).map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("endpoint: {e}")))?;
         let config =
             HostMonitorConfig { interval: std::time::Duration::from_secs_f64(interval), host: parsed.host, port: parsed.port, journal };
-        let monitor = HostMonitor::start(super::runtime::handle(), config, self.inner.clone());
+        let monitor = HostMonitor::start(super::runtime::handle(py)?, config, self.inner.clone());
         let unavailable = monitor.unavailable.clone();
         // Replacing the old one drops it, which stops it.
         *self.host_monitor.lock().unwrap_or_else(|p| p.into_inner()) = Some(monitor);

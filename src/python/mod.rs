@@ -63,8 +63,9 @@ fn _internal_error_probe<'py>(py: Python<'py>, place: &str) -> PyResult<Bound<'p
         }
         let bridge = bridge::Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         let reader = Bound::new(py, reader::BridgeReader::new(bridge.clone()))?;
+        let runtime = runtime::handle(py)?;
         let (id, future) = reader::BridgeReader::new_future(&reader)?;
-        reader::BridgeReader::settle_later(&bridge, id, async move {
+        reader::BridgeReader::settle_later(runtime, &bridge, id, async move {
             panic!("probe: a bug inside a future");
             #[allow(unreachable_code)]
             {

@@ -52,9 +52,16 @@ impl BridgeReader {
     }
 
     /// Runtime side: settles future `id` with whatever `outcome` resolves to.
-    pub(crate) fn settle_later(bridge: &Arc<Bridge>, id: u64, outcome: impl std::future::Future<Output = Resolver> + Send + 'static) {
+    /// (The caller gets `runtime` before it makes the future, so a runtime that cannot start
+    /// leaves no future behind.)
+    pub(crate) fn settle_later(
+        runtime: &tokio::runtime::Handle,
+        bridge: &Arc<Bridge>,
+        id: u64,
+        outcome: impl std::future::Future<Output = Resolver> + Send + 'static,
+    ) {
         let bridge = bridge.clone();
-        super::runtime::handle().spawn(async move {
+        runtime.spawn(async move {
             let resolver = crate::contain::Contained::new(outcome).await.unwrap_or_else(|why| -> Resolver {
                 Box::new(move |py| Err(super::errors::internal_error(py, &why)))
             });

@@ -11,25 +11,46 @@
 //! and it keeps the footprint small inside Home Assistant. Blocking calls (DNS lookups) go to
 //! tokio's blocking pool as before; nothing here may block the thread.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-pub fn handle() -> &'static tokio::runtime::Handle {
+use pyo3::prelude::*;
+
+/// The shared runtime, started on first use. A start that fails (no descriptor left for its
+/// epoll instance, no thread allowed) is an `Nwp500Error` naming why, and the next call
+/// tries again: nothing half-started is kept.
+pub fn handle(py: Python<'_>) -> PyResult<&'static tokio::runtime::Handle> {
     static HANDLE: OnceLock<tokio::runtime::Handle> = OnceLock::new();
-    HANDLE.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .thread_name("nwp500-io")
-            .enable_all()
-            .build()
-            .expect("nwp500: cannot start the tokio runtime");
-        // The runtime lives as long as the process and its thread never ends, so nothing is
-        // torn down while the interpreter finalises (the exit crash in the field notes).
-        let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
-        std::thread::Builder::new()
-            .name("nwp500-io".into())
-            .spawn(move || runtime.block_on(std::future::pending::<()>()))
-            .expect("nwp500: cannot start the runtime thread");
-        // Anything that asks pyo3-async-runtimes for a runtime gets this one.
-        let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
-        runtime.handle().clone()
-    })
+    static STARTING: Mutex<()> = Mutex::new(());
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle);
+    }
+    let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle);
+    }
+    // Not detached: starting takes well under a millisecond, and a thread waiting for the
+    // lock above while holding the interpreter would deadlock with one re-attaching here.
+    let started = start().map_err(|why| {
+        super::errors::nwp_error(py, "Nwp500Error", &format!("cannot start nwp500's I/O thread: {why}"), None)
+    })?;
+    Ok(HANDLE.get_or_init(|| started))
+}
+
+fn start() -> Result<tokio::runtime::Handle, std::io::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread().thread_name("nwp500-io").enable_all().build()?;
+    let handle = runtime.handle().clone();
+    let (parked, park) = std::sync::mpsc::channel::<&'static tokio::runtime::Runtime>();
+    // The runtime lives as long as the process and its thread never ends, so nothing is torn
+    // down while the interpreter finalises (the exit crash in the field notes). It is leaked
+    // only once the thread exists: a failed spawn drops it here instead.
+    std::thread::Builder::new().name("nwp500-io".into()).spawn(move || {
+        if let Ok(runtime) = park.recv() {
+            runtime.block_on(std::future::pending::<()>())
+        }
+    })?;
+    let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
+    let _ = parked.send(runtime);
+    // Anything that asks pyo3-async-runtimes for a runtime gets this one.
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(runtime);
+    Ok(handle)
 }

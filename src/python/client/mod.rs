@@ -53,6 +53,7 @@ pub struct MqttClientCore {
     unit_system: Py<PyAny>,
     session_id: String,
     session: SessionHandle,
+    runtime: &'static tokio::runtime::Handle,
     bridge: Arc<Bridge>,
     reader: Py<BridgeReader>,
     next_id: AtomicU64,
@@ -122,10 +123,11 @@ impl MqttClientCore {
         };
         let settings = config.borrow(py).settings()?;
         let client_id = settings.client_id.clone();
+        let runtime = runtime::handle(py)?;
         let bridge = Bridge::new().map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
         let collector = new_collector(1000);
         let session = SessionHandle::spawn(
-            runtime::handle(),
+            runtime,
             settings,
             Arc::new(LoopCredentials { bridge: bridge.clone() }),
             bridge.clone(),
@@ -139,6 +141,7 @@ impl MqttClientCore {
             unit_system: unit_system.map_or_else(|| py.None(), |u| u.unbind()),
             session_id: uuid_hex(),
             session,
+            runtime,
             bridge,
             reader,
             next_id: AtomicU64::new(1),
@@ -414,7 +417,7 @@ impl MqttClientCore {
     /// Waits on the runtime for `outcome` and hands the result to the loop thread.
     fn forward(&self, id: u64, outcome: impl std::future::Future<Output = Completion> + Send + 'static) {
         let bridge = self.bridge.clone();
-        runtime::handle().spawn(async move {
+        self.runtime.spawn(async move {
             let completion = crate::contain::Contained::new(outcome).await.unwrap_or_else(Completion::Internal);
             bridge.complete(id, completion);
         });
