@@ -41,6 +41,13 @@ fn roots() -> Result<Arc<RootCertStore>, String> {
     Ok(roots)
 }
 
+/// Loads the trust store into the cache unless it is there already (the first load reads a
+/// certificate bundle or directory: file I/O, milliseconds). For a blocking thread, ahead of
+/// `mqtt_config` on the shared runtime thread, which then finds it cached.
+pub fn warm_roots() {
+    let _ = roots();
+}
+
 fn config_with(roots: Arc<RootCertStore>, alpn: &[&[u8]]) -> ClientConfig {
     let mut config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()

@@ -8,8 +8,10 @@
 //! resolves the endpoint and opens a TCP connection to it, recording failures, recoveries and
 //! address changes; after each drop it records the TCP retransmit/reset counters' deltas over
 //! the minute before. The journal's Wi-Fi, DHCP, suspend and cron lines come in as they are
-//! written. Readings are of /proc and /sys (memory, not disk) and a child process: nothing
-//! here touches Python or blocks the asyncio loop.
+//! written. Readings are of /proc and /sys (memory, not disk) and a child process, taken on
+//! tokio's blocking pool: nothing here touches Python or stalls the shared runtime thread.
+//! Only `start` reads once on the caller's thread (~0.1 ms), to say at once what this host
+//! cannot give.
 
 mod journal;
 pub mod signals;
@@ -163,7 +165,10 @@ impl Sampler {
                 }
                 _ = ticker.tick() => {}
             }
-            let local_change = self.sample_local();
+            // /proc, /sys and getifaddrs are quick, but the runtime has one thread that every
+            // connection shares: no reading of files on it.
+            let Ok(now) = tokio::task::spawn_blocking(signals::read_snapshot).await else { continue };
+            let local_change = self.sample_local(now);
             let drop_seen = self.check_drops();
             if (local_change || drop_seen || Instant::now() >= next_probe) && probing.is_none() {
                 let path = std::mem::take(&mut self.path);
@@ -178,8 +183,7 @@ impl Sampler {
     }
 
     /// Returns whether anything changed.
-    fn sample_local(&mut self) -> bool {
-        let now = signals::read_snapshot();
+    fn sample_local(&mut self, now: Snapshot) -> bool {
         let changes = signals::changes(&self.previous, &now);
         for (kind, detail) in &changes {
             self.record(kind, detail);

@@ -114,6 +114,11 @@ pub(crate) async fn open(
     if let Some(at) = not_before {
         tokio::time::sleep_until(at).await;
     }
+    if matches!(settings.endpoint.scheme, crate::transport::Scheme::Mqtts | crate::transport::Scheme::Wss) {
+        // The first TLS attempt loads the system's roots from disk: not on the runtime thread
+        // every connection shares. Later attempts find them cached (a spawn, no file I/O).
+        let _ = tokio::task::spawn_blocking(crate::tls::warm_roots).await;
+    }
     // rumqttc bounds TCP+TLS+upgrade+CONNACK by the network timeout; this outer bound only
     // guards against a hang inside it.
     let limit = settings.operation_timeout + std::time::Duration::from_secs(1);
