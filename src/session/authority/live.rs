@@ -138,9 +138,22 @@ impl Authority {
         let stable_at = tokio::time::Instant::from_std(link.connected_at) + STABLE_CONNECTION;
         let mut stable = self.attempts == 0;
         let mut ping_deadline: Option<tokio::time::Instant> = None;
+        // The timers live as long as the link and move only when their deadline does. A Sleep
+        // made afresh on every turn re-enters tokio's timer wheel each time, and that wakes the
+        // runtime's own driver (an eventfd write and an extra epoll round per message).
+        let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86_400);
+        let ping_timer = sleep_until(far);
+        let op_timer = sleep_until(far);
+        let stable_timer = sleep_until(stable_at);
+        tokio::pin!(ping_timer, op_timer, stable_timer);
         loop {
-            let far = tokio::time::Instant::now() + std::time::Duration::from_secs(86_400);
             let op_deadline = self.inflight.next_deadline();
+            if let Some(at) = ping_deadline.filter(|at| *at != ping_timer.deadline()) {
+                ping_timer.as_mut().reset(at);
+            }
+            if let Some(at) = op_deadline.filter(|at| *at != op_timer.deadline()) {
+                op_timer.as_mut().reset(at);
+            }
             let result = tokio::select! {
                 event = link.events.recv() => self.on_link_event(&link, event, &mut ping_deadline),
                 cmd = self.rx.recv() => match cmd {
@@ -159,17 +172,17 @@ impl Authority {
                     }
                     Some(cmd) => self.live_command(&link, cmd).await,
                 },
-                _ = sleep_until(ping_deadline.unwrap_or(far)), if ping_deadline.is_some() => {
+                _ = &mut ping_timer, if ping_deadline.is_some() => {
                     Err(DropError::ping_deadline(self.settings.ping_timeout))
                 }
-                _ = sleep_until(op_deadline.unwrap_or(far)), if op_deadline.is_some() => {
+                _ = &mut op_timer, if op_deadline.is_some() => {
                     for withdrawn in self.inflight.expire(Instant::now()) {
                         self.subscriptions.withdraw(&withdrawn.topic);
                         withdrawn.answer();
                     }
                     Ok(())
                 }
-                _ = sleep_until(stable_at), if !stable => {
+                _ = &mut stable_timer, if !stable => {
                     stable = true;
                     self.set_attempts(0);
                     Ok(())
