@@ -36,6 +36,12 @@ def _numbers(rec: EventRecorder) -> list[int]:
     return [r.args[1]["n"] for r in rec.of("message")]
 
 
+async def _sentinel_seen(client: NavienMqttClient, topic: str, rec: EventRecorder) -> None:
+    """Publishes the sentinel and waits until it arrives (see the module docstring)."""
+    await client.publish(topic, {"n": SENTINEL})
+    await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+
+
 def test_overflow_before_first_connect_keeps_the_newest(broker, mqtt5) -> None:
     topic = "test/queue/before-connect"
     observer = PahoObserver(broker.host, broker.port, topic)
@@ -79,8 +85,7 @@ def test_overflow_while_disconnected_flushes_newest_after_resubscribe(fault_prox
             await _come_back(proxy, rec)
             # clean_session=True: the broker forgot the subscription, so these arrive only if
             # the client resubscribed *before* flushing the queue.
-            await client.publish(topic, {"n": SENTINEL})
-            await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+            await _sentinel_seen(client, topic, rec)
         finally:
             await client.disconnect()
         assert _numbers(rec) == [8, 9, 10, 11, 12, SENTINEL]
@@ -119,8 +124,7 @@ def test_a_drop_returning_more_than_the_queue_holds_fails_the_oldest(fault_proxy
             assert (client.queued_commands_count, client.dropped_commands_count) == (3, 3)
             await asyncio.to_thread(proxy.resume)
             await rec.wait_count("connection_resumed", 1, 20)
-            await client.publish(topic, {"n": SENTINEL})
-            await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+            await _sentinel_seen(client, topic, rec)
         finally:
             await client.disconnect()
         assert _numbers(rec) == [4, 5, 6, SENTINEL]
@@ -149,8 +153,7 @@ def test_expired_commands_are_not_sent_after_reconnect(fault_proxy, mqtt5) -> No
             assert client.queued_commands_count == 6  # expired ones count until the flush
             await _come_back(proxy, rec)
             assert client.queued_commands_count == 0
-            await client.publish(topic, {"n": SENTINEL})
-            await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+            await _sentinel_seen(client, topic, rec)
         finally:
             await client.disconnect()
         assert _numbers(rec) == [4, 5, 6, SENTINEL]
@@ -177,8 +180,7 @@ def test_disabled_queue_raises_when_offline(fault_proxy, mqtt5) -> None:
                 await client.publish(topic, {"n": 2})
             assert client.queued_commands_count == 0
             await _come_back(proxy, rec)
-            await client.publish(topic, {"n": SENTINEL})
-            await rec.wait_until(lambda: SENTINEL in _numbers(rec), what="the sentinel")
+            await _sentinel_seen(client, topic, rec)
         finally:
             await client.disconnect()
         assert _numbers(rec) == [1, SENTINEL]
