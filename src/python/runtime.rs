@@ -24,20 +24,25 @@ pub fn handle(py: Python<'_>) -> PyResult<&'static tokio::runtime::Handle> {
     if let Some(handle) = HANDLE.get() {
         return Ok(handle);
     }
-    let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(handle) = HANDLE.get() {
-        return Ok(handle);
-    }
-    // Not detached: starting takes well under a millisecond, and a thread waiting for the
-    // lock above while holding the interpreter would deadlock with one re-attaching here.
-    let started = start().map_err(|why| {
-        super::errors::nwp_error(py, "Nwp500Error", &format!("cannot start nwp500's I/O thread: {why}"), None)
-    })?;
-    Ok(HANDLE.get_or_init(|| started))
+    let started = {
+        // Held only around Rust code that never lets go of the interpreter: a thread waiting
+        // here while holding it must not wait for one that needs it back. So no detaching
+        // (starting takes well under a millisecond), and the Python error is built after.
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+        match HANDLE.get() {
+            Some(handle) => Ok(handle),
+            None => start().map(|started| HANDLE.get_or_init(|| started)),
+        }
+    };
+    started.map_err(|why| super::errors::nwp_error(py, "Nwp500Error", &format!("cannot start nwp500's I/O thread: {why}"), None))
 }
 
-fn start() -> Result<tokio::runtime::Handle, std::io::Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread().thread_name("nwp500-io").enable_all().build()?;
+fn start() -> Result<tokio::runtime::Handle, String> {
+    // tokio's signal driver panics (rather than failing) when it cannot make its socket pair.
+    let built = crate::contain::contain(|| {
+        tokio::runtime::Builder::new_current_thread().thread_name("nwp500-io").enable_all().build()
+    });
+    let runtime = built?.map_err(|e| e.to_string())?;
     let handle = runtime.handle().clone();
     let (parked, park) = std::sync::mpsc::channel::<&'static tokio::runtime::Runtime>();
     // The runtime lives as long as the process and its thread never ends, so nothing is torn
@@ -47,7 +52,8 @@ fn start() -> Result<tokio::runtime::Handle, std::io::Error> {
         if let Ok(runtime) = park.recv() {
             runtime.block_on(std::future::pending::<()>())
         }
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     let runtime: &'static tokio::runtime::Runtime = Box::leak(Box::new(runtime));
     let _ = parked.send(runtime);
     // Anything that asks pyo3-async-runtimes for a runtime gets this one.
