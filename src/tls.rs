@@ -18,27 +18,30 @@ fn provider() -> Arc<CryptoProvider> {
     PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider())).clone()
 }
 
-/// The system's trust store. Cached per value of `SSL_CERT_FILE`/`SSL_CERT_DIR`, because
-/// reading a certificate directory costs milliseconds on every connection attempt otherwise.
+/// The system's trust store. Cached per value of `SSL_CERT_FILE`/`SSL_CERT_DIR`, failure
+/// included, because reading a certificate directory costs milliseconds: after `warm_roots`
+/// on a blocking thread, the runtime thread only ever reads the cache. Loaded without holding
+/// the lock, so a reader of the cache never waits on another thread's disk reads.
 fn roots() -> Result<Arc<RootCertStore>, String> {
-    type Cache = Option<((Option<String>, Option<String>), Arc<RootCertStore>)>;
+    type Key = (Option<String>, Option<String>);
+    type Cache = Option<(Key, Result<Arc<RootCertStore>, String>)>;
     static ROOTS: Mutex<Cache> = Mutex::new(None);
     let key = (std::env::var("SSL_CERT_FILE").ok(), std::env::var("SSL_CERT_DIR").ok());
-    let mut cache = ROOTS.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((k, roots)) = cache.as_ref() {
+    if let Some((k, cached)) = ROOTS.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
         if *k == key {
-            return Ok(roots.clone());
+            return cached.clone();
         }
     }
     let loaded = rustls_native_certs::load_native_certs();
     let mut store = RootCertStore::empty();
     let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
-    if added == 0 {
-        return Err(format!("no trusted CA certificates found ({} errors)", loaded.errors.len()));
-    }
-    let roots = Arc::new(store);
-    *cache = Some((key, roots.clone()));
-    Ok(roots)
+    let roots = if added == 0 {
+        Err(format!("no trusted CA certificates found ({} errors)", loaded.errors.len()))
+    } else {
+        Ok(Arc::new(store))
+    };
+    *ROOTS.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, roots.clone()));
+    roots
 }
 
 /// Loads the trust store into the cache unless it is there already (the first load reads a
