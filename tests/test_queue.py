@@ -112,6 +112,7 @@ def test_a_drop_returning_more_than_the_queue_holds_fails_the_oldest(fault_proxy
             await client.subscribe(topic, rec.message_callback(), qos=1)
             await asyncio.to_thread(proxy.blackhole)  # no PUBACK can come back
             pending = [asyncio.ensure_future(client.publish(topic, {"n": n})) for n in range(1, 7)]
+            await asyncio.sleep(0)  # each task runs to its await: the six are submitted, in order
             # rumqttc writes requests in order: once this QoS 0 publish is written, so are the six.
             assert await client.publish(f"test/{client.client_id}/mark", {}, qos=0) == 0
             assert not any(p.done() for p in pending)
